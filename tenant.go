@@ -1,0 +1,62 @@
+package tenantry
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Status is a tenant's place in its lifecycle.
+type Status string
+
+// The statuses a tenant can have. Only active tenants are served; suspended
+// and terminated ones get 503 from the routing middleware and are refused by
+// job workers.
+const (
+	StatusActive     Status = "active"
+	StatusSuspended  Status = "suspended"
+	StatusTerminated Status = "terminated"
+)
+
+// Valid reports whether s is one of the known statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusActive, StatusSuspended, StatusTerminated:
+		return true
+	}
+	return false
+}
+
+// ParseStatus returns the Status named by s, or a *ValidationError.
+func ParseStatus(s string) (Status, error) {
+	st := Status(s)
+	if !st.Valid() {
+		return "", &ValidationError{Field: "status", Value: s, Reason: "must be active, suspended or terminated"}
+	}
+	return st, nil
+}
+
+// Tenant is one customer: a row of public.tenants and the schema and
+// database role that hold its data.
+type Tenant struct {
+	ID              int64           `json:"id"`
+	Slug            string          `json:"slug"`
+	SchemaName      string          `json:"schema"`
+	RoleName        string          `json:"role,omitempty"`
+	Name            string          `json:"name"`
+	Status          Status          `json:"status"`
+	Locale          string          `json:"locale"`
+	Timezone        string          `json:"timezone"`
+	DefaultCurrency string          `json:"default_currency"`
+	Features        json.RawMessage `json:"features"`
+	Plan            string          `json:"plan"`
+	Domains         []string        `json:"domains,omitempty"`
+	CreatedAt       time.Time       `json:"created_at"`
+	UpdatedAt       time.Time       `json:"updated_at"`
+}
+
+// Active reports whether the tenant may be served.
+func (t *Tenant) Active() bool { return t.Status == StatusActive }
+
+// String names the tenant by slug and id, for logs and messages.
+func (t *Tenant) String() string { return fmt.Sprintf("%s (#%d)", t.Slug, t.ID) }
