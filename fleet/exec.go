@@ -1,0 +1,102 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tenantry/tenantry/internal/pgerr"
+	"github.com/tenantry/tenantry/internal/sqlquote"
+)
+
+// maxOutputRows bounds the rows Exec keeps from each statement of each
+// schema.
+const maxOutputRows = 1000
+
+// Output is what one statement of Exec's SQL returned in one schema.
+type Output struct {
+	Command   string     `json:"command"`
+	Columns   []string   `json:"columns,omitempty"`
+	Rows      [][]string `json:"rows,omitempty"`
+	Truncated bool       `json:"truncated,omitempty"`
+}
+
+// Exec runs sql (one or more statements, no parameters) in each of schemas,
+// one transaction per schema with search_path set to the schema then public,
+// as the login role. A schema whose SQL fails is rolled back and reported;
+// the others go on. With opts.DryRun nothing is executed.
+func (f *Fleet) Exec(ctx context.Context, schemas []Schema, sql string, opts *Options) (*Report, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	start := time.Now()
+	report := &Report{Total: len(schemas)}
+	f.run(ctx, schemas, report, opts, func(ctx context.Context, s Schema) Result {
+		if opts.DryRun {
+			return Result{Schema: s.Name, Kind: s.Kind, Skipped: true}
+		}
+		return f.execOne(ctx, s, sql)
+	})
+	return finish(report, start), nil
+}
+
+func (f *Fleet) execOne(ctx context.Context, s Schema, sql string) Result {
+	start := time.Now()
+	res := Result{Schema: s.Name, Kind: s.Kind}
+	err := pgx.BeginFunc(ctx, f.pool, func(tx pgx.Tx) error {
+		path := sqlquote.Ident(s.Name)
+		if s.Kind != KindPublic {
+			path += ", public"
+		}
+		if _, err := tx.Exec(ctx, "SELECT set_config('search_path', $1, true)", path); err != nil {
+			return err
+		}
+		results, err := tx.Conn().PgConn().Exec(ctx, sql).ReadAll()
+		if err != nil {
+			return err
+		}
+		res.Output = outputs(results)
+		return nil
+	})
+	if err != nil {
+		res.Err, res.Error, res.Output = err, fmt.Sprintf("schema %s: %v", s.Name, pgerr.Describe(err)), nil
+	}
+	res.Duration = time.Since(start)
+	return res
+}
+
+// outputs renders pgconn's results as text, keeping at most maxOutputRows
+// rows of each.
+func outputs(results []*pgconn.Result) []Output {
+	out := make([]Output, 0, len(results))
+	for _, r := range results {
+		o := Output{Command: r.CommandTag.String()}
+		for _, fd := range r.FieldDescriptions {
+			o.Columns = append(o.Columns, fd.Name)
+		}
+		for i, row := range r.Rows {
+			if i == maxOutputRows {
+				o.Truncated = true
+				break
+			}
+			o.Rows = append(o.Rows, textRow(row))
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+func textRow(row [][]byte) []string {
+	cells := make([]string, len(row))
+	for i, c := range row {
+		if c == nil {
+			cells[i] = "NULL"
+		} else {
+			cells[i] = string(c)
+		}
+	}
+	return cells
+}

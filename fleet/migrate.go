@@ -1,0 +1,114 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tenantry/tenantry/migrate"
+)
+
+// Migrate brings each of schemas up to its set's latest version. Public, if
+// among them, goes first and alone; if it fails nothing else is attempted.
+// The others are skipped when the fleet summary says they are current, and
+// otherwise migrated by opts.Parallel workers, one transaction per schema.
+// A failing schema does not stop the run: it is recorded in the fleet
+// summary and in the report, whose OK is then false. The error is non-nil
+// only when the run itself could not proceed (the summary unreadable).
+func (f *Fleet) Migrate(ctx context.Context, schemas []Schema, opts *Options) (*Report, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	start := time.Now()
+	report := &Report{Total: len(schemas)}
+	if len(schemas) > 0 && schemas[0].Kind == KindPublic {
+		res := f.migrateOne(ctx, schemas[0], opts.DryRun)
+		report.progress(opts, res)
+		report.add(res)
+		if res.Err != nil {
+			return finish(report, start), nil
+		}
+		schemas = schemas[1:]
+	}
+	work, err := f.behind(ctx, schemas, report, opts)
+	if err != nil {
+		return finish(report, start), err
+	}
+	f.run(ctx, work, report, opts, func(ctx context.Context, s Schema) Result {
+		return f.migrateOne(ctx, s, opts.DryRun)
+	})
+	return finish(report, start), nil
+}
+
+// behind returns the schemas the fleet summary does not show as current,
+// and reports the others as up to date.
+func (f *Fleet) behind(ctx context.Context, schemas []Schema, report *Report, opts *Options) ([]Schema, error) {
+	if len(schemas) == 0 {
+		return nil, nil
+	}
+	states, err := f.versions(ctx)
+	if err != nil {
+		if opts.DryRun {
+			return schemas, nil // public itself not migrated yet: everything is pending
+		}
+		return nil, err
+	}
+	var work []Schema
+	for _, s := range schemas {
+		st, ok := states[s.Name]
+		if !ok || st.failed || st.version != f.setFor(s.Kind).Latest() {
+			work = append(work, s)
+			continue
+		}
+		res := Result{Schema: s.Name, Kind: s.Kind, From: st.version, To: st.version, Skipped: true}
+		report.progress(opts, res)
+		report.add(res)
+	}
+	return work, nil
+}
+
+// errDryRun rolls back a dry run's transaction.
+var errDryRun = errors.New("dry run")
+
+func (f *Fleet) migrateOne(ctx context.Context, s Schema, dry bool) Result {
+	start := time.Now()
+	res := Result{Schema: s.Name, Kind: s.Kind}
+	var mres migrate.Result
+	err := pgx.BeginFunc(ctx, f.pool, func(tx pgx.Tx) error {
+		var err error
+		mres, err = f.setFor(s.Kind).Apply(ctx, tx, s.Name, &migrate.Options{CreateSchema: s.Kind == KindStatic, DryRun: dry})
+		switch {
+		case err != nil:
+			return err
+		case dry:
+			return errDryRun
+		case s.Kind == KindPublic:
+			return nil
+		}
+		return recordSuccess(ctx, tx, s, mres.To)
+	})
+	res.From, res.To, res.Applied = mres.From, mres.To, mres.Applied
+	if err != nil && !errors.Is(err, errDryRun) {
+		f.fail(ctx, s, &res, err)
+	}
+	res.Duration = time.Since(start)
+	return res
+}
+
+// fail fills res with err and records the failure in the fleet summary.
+func (f *Fleet) fail(ctx context.Context, s Schema, res *Result, err error) {
+	res.Err, res.Error, res.To, res.Applied = err, err.Error(), res.From, nil
+	var merr *migrate.Error
+	if errors.As(err, &merr) {
+		res.Version = merr.Version
+	}
+	f.cfg.Logger.Error("schema migration failed", "schema", s.Name, "version", res.Version, "err", err)
+	if s.Kind == KindPublic || ctx.Err() != nil {
+		return
+	}
+	if rerr := f.recordFailure(ctx, s, res.From, res.Version, res.Error); rerr != nil {
+		f.cfg.Logger.Error("record schema failure", "schema", s.Name, "err", rerr)
+	}
+}

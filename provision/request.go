@@ -1,0 +1,85 @@
+package provision
+
+import (
+	"regexp"
+	"strings"
+	"time"
+	_ "time/tzdata" // time zones are checked the same on every machine
+
+	"golang.org/x/text/language"
+
+	"github.com/tenantry/tenantry"
+)
+
+// Request describes a tenant to create. Slug, Name and Domain are required;
+// the rest have defaults.
+type Request struct {
+	Slug     string // [a-z][a-z0-9_]*; the schema is tenant_<slug>
+	Name     string // display name, 1 to 200 characters
+	Domain   string // primary domain, e.g. acme.example.com
+	Locale   string // BCP 47 tag; default "en"
+	Timezone string // IANA name; default "UTC"
+	Currency string // ISO 4217 code; default "USD"
+	Plan     string // default "free"
+	Admin    *Admin // the first user, optional
+}
+
+// Admin is a tenant's first user.
+type Admin struct {
+	Username string
+	Email    string
+	Password string
+	Role     string // default owner
+}
+
+var currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
+
+// normalize fills in defaults and validates every field, returning the first
+// problem as a *tenantry.ValidationError.
+func (r *Request) normalize(static []string) error {
+	r.Slug = strings.TrimSpace(r.Slug)
+	r.Name = strings.TrimSpace(r.Name)
+	r.Locale = orDefault(r.Locale, "en")
+	r.Timezone = orDefault(r.Timezone, "UTC")
+	r.Currency = strings.ToUpper(orDefault(r.Currency, "USD"))
+	r.Plan = orDefault(r.Plan, "free")
+	if err := tenantry.ValidateSlug(r.Slug, static...); err != nil {
+		return err
+	}
+	if n := len([]rune(r.Name)); n == 0 || n > 200 {
+		return invalid("name", r.Name, "must be 1 to 200 characters")
+	}
+	domain, err := tenantry.ValidateDomain(r.Domain)
+	if err != nil {
+		return err
+	}
+	r.Domain = domain
+	return r.validateSettings()
+}
+
+func (r *Request) validateSettings() error {
+	if _, err := language.Parse(r.Locale); err != nil || len(r.Locale) > 35 {
+		return invalid("locale", r.Locale, "must be a BCP 47 language tag such as en or pt-BR")
+	}
+	if _, err := time.LoadLocation(r.Timezone); err != nil || r.Timezone == "Local" {
+		return invalid("timezone", r.Timezone, "must be an IANA time zone such as Europe/Paris or UTC")
+	}
+	if !currencyPattern.MatchString(r.Currency) {
+		return invalid("currency", r.Currency, "must be a three-letter ISO 4217 code such as EUR")
+	}
+	if len(r.Plan) > 64 {
+		return invalid("plan", r.Plan, "must be at most 64 characters")
+	}
+	return nil
+}
+
+func orDefault(s, def string) string {
+	if s = strings.TrimSpace(s); s == "" {
+		return def
+	}
+	return s
+}
+
+func invalid(field, value, reason string) error {
+	return &tenantry.ValidationError{Field: field, Value: value, Reason: reason}
+}

@@ -1,0 +1,39 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tenantry/tenantry"
+)
+
+// SetStatus sets the status of the tenant named by ref (slug, schema, domain
+// or id) and returns it as it now is. The change is announced to every
+// listening registry by the table's trigger. Setting the status a tenant
+// already has is not an error.
+func (r *Registry) SetStatus(ctx context.Context, ref string, st tenantry.Status) (*tenantry.Tenant, error) {
+	if !st.Valid() {
+		return nil, &tenantry.ValidationError{Field: "status", Value: string(st), Reason: "must be active, suspended or terminated"}
+	}
+	var out *tenantry.Tenant
+	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+		t, err := Find(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE public.tenants SET status = $2, updated_at = now()
+			WHERE id = $1 AND status IS DISTINCT FROM $2`, t.ID, st)
+		if err != nil {
+			return fmt.Errorf("set status of tenant %s: %w", t.Slug, err)
+		}
+		out, err = Find(ctx, tx, t.SchemaName)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.Invalidate(out.ID)
+	return out, nil
+}

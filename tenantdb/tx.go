@@ -1,0 +1,133 @@
+package tenantdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/internal/sqlquote"
+)
+
+// Config adjusts a DB. A nil *Config means the defaults.
+type Config struct {
+	// DisableRoles turns off the per-tenant role layer: transactions then
+	// bind only search_path and tenantry.tenant_id. Default false (roles on).
+	// Turn it off only where SET ROLE to a NOLOGIN role cannot work, such as
+	// Citus, whose worker connections log in as the current role.
+	DisableRoles bool
+}
+
+// DB opens tenant-bound transactions on a pool. It is safe for concurrent
+// use.
+type DB struct {
+	pool  *pgxpool.Pool
+	roles bool
+}
+
+// New returns a DB over pool.
+func New(pool *pgxpool.Pool, cfg *Config) *DB {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	return &DB{pool: pool, roles: !cfg.DisableRoles}
+}
+
+// RolesEnabled reports whether transactions enter the tenant's own role.
+func (db *DB) RolesEnabled() bool { return db.roles }
+
+// Tx is a transaction bound to one tenant. Unqualified names resolve to the
+// tenant's schema first, then public. Use it only inside the callback that
+// received it.
+type Tx struct {
+	pgx.Tx
+	Tenant *tenantry.Tenant
+}
+
+// rollbackTimeout bounds the rollback issued after a failure, which runs even
+// when the caller's context is already cancelled.
+const rollbackTimeout = 5 * time.Second
+
+// InTenant runs fn in a transaction bound to t and commits when fn returns
+// nil. When fn returns an error or panics, or ctx ends, the transaction is
+// rolled back and the error (or panic) passed on. Savepoints taken with
+// tx.Begin keep the binding: it is set before any of them.
+func (db *DB) InTenant(ctx context.Context, t *tenantry.Tenant, fn func(tx *Tx) error) (err error) {
+	begin, err := db.bindSQL(t)
+	if err != nil {
+		return err
+	}
+	ptx, err := db.pool.BeginTx(ctx, pgx.TxOptions{BeginQuery: begin})
+	if err != nil {
+		return fmt.Errorf("begin transaction for tenant %s: %w", t.Slug, err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			rollback(ctx, ptx)
+			panic(p)
+		}
+		if err != nil {
+			rollback(ctx, ptx)
+		}
+	}()
+	if err := fn(&Tx{Tx: ptx, Tenant: t}); err != nil {
+		return err
+	}
+	if err := ptx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit transaction for tenant %s: %w", t.Slug, err)
+	}
+	return nil
+}
+
+// InContext is InTenant for the tenant carried by ctx; it returns
+// tenantry.ErrNoTenant when there is none.
+func (db *DB) InContext(ctx context.Context, fn func(tx *Tx) error) error {
+	t, err := tenantry.Require(ctx)
+	if err != nil {
+		return err
+	}
+	return db.InTenant(ctx, t, fn)
+}
+
+func rollback(ctx context.Context, tx pgx.Tx) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	// A failed rollback closes the connection, so nothing of the binding can
+	// survive it either way; there is nothing more to do with its error.
+	_ = tx.Rollback(ctx)
+}
+
+// ErrNoRole is returned for a tenant without a database role while the role
+// layer is on.
+var ErrNoRole = errors.New("tenant has no database role")
+
+// bindSQL is the statement list that opens a tenant transaction: BEGIN and
+// the transaction-local settings, sent as one simple-protocol message, so
+// binding costs no round trip of its own. The schema and role names were
+// validated when the tenant was created and are quoted here regardless.
+func (db *DB) bindSQL(t *tenantry.Tenant) (string, error) {
+	if err := tenantry.ValidateSchemaName(t.SchemaName); err != nil {
+		return "", fmt.Errorf("tenant %s: %w", t.Slug, err)
+	}
+	var b strings.Builder
+	b.WriteString("BEGIN; SELECT set_config('search_path', ")
+	b.WriteString(sqlquote.Literal(sqlquote.Ident(t.SchemaName) + ", public"))
+	b.WriteString(", true), set_config('tenantry.tenant_id', ")
+	b.WriteString(sqlquote.Literal(strconv.FormatInt(t.ID, 10)))
+	b.WriteString(", true)")
+	if db.roles {
+		if t.RoleName == "" {
+			return "", fmt.Errorf("tenant %s: %w", t.Slug, ErrNoRole)
+		}
+		b.WriteString(", set_config('role', ")
+		b.WriteString(sqlquote.Literal(t.RoleName))
+		b.WriteString(", true)")
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,52 @@
+package tenanttest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/provision"
+	"github.com/tenantry/tenantry/registry"
+	"github.com/tenantry/tenantry/tenantdb"
+)
+
+// Env is a fresh database with the library's parts wired to it.
+type Env struct {
+	URL         string
+	Pool        *pgxpool.Pool
+	Registry    *registry.Registry
+	DB          *tenantdb.DB
+	Provisioner *provision.Provisioner
+}
+
+// Setup creates a fresh database (see NewDatabase) and wires a pool, a
+// registry, a tenantdb.DB and a provisioner to it.
+func Setup(t testing.TB, opts *Options) *Env {
+	t.Helper()
+	url := NewDatabase(t, opts)
+	pool := Pool(t, url)
+	return &Env{
+		URL:         url,
+		Pool:        pool,
+		Registry:    registry.New(pool, nil),
+		DB:          tenantdb.New(pool, nil),
+		Provisioner: provision.New(pool, nil),
+	}
+}
+
+// CreateTenant provisions a tenant with slug, domain <slug>.test and an
+// owner "owner" (password "owner-password"), failing t on error.
+func (e *Env) CreateTenant(t testing.TB, slug string) *tenantry.Tenant {
+	t.Helper()
+	ten, err := e.Provisioner.Create(context.Background(), provision.Request{
+		Slug: slug, Name: "Tenant " + slug, Domain: slug + ".test",
+		Admin: &provision.Admin{Username: "owner", Email: fmt.Sprintf("owner@%s.test", slug), Password: "owner-password"},
+	})
+	if err != nil {
+		t.Fatalf("create tenant %s: %v", slug, err)
+	}
+	return ten
+}
