@@ -91,21 +91,22 @@ func (f *Fleet) migrateOne(ctx context.Context, s Schema, dry bool) Result {
 	})
 	res.From, res.To, res.Applied = mres.From, mres.To, mres.Applied
 	if err != nil && !errors.Is(err, errDryRun) {
-		f.fail(ctx, s, &res, err)
+		f.fail(ctx, s, &res, err, dry)
 	}
 	res.Duration = time.Since(start)
 	return res
 }
 
-// fail fills res with err and records the failure in the fleet summary.
-func (f *Fleet) fail(ctx context.Context, s Schema, res *Result, err error) {
+// fail fills res with err and, unless the run is dry, records the failure in
+// the fleet summary.
+func (f *Fleet) fail(ctx context.Context, s Schema, res *Result, err error, dry bool) {
 	res.Err, res.Error, res.To, res.Applied = err, err.Error(), res.From, nil
 	var merr *migrate.Error
 	if errors.As(err, &merr) {
 		res.Version = merr.Version
 	}
 	f.cfg.Logger.Error("schema migration failed", "schema", s.Name, "version", res.Version, "err", err)
-	if s.Kind == KindPublic || ctx.Err() != nil {
+	if dry || s.Kind == KindPublic || ctx.Err() != nil {
 		return
 	}
 	if rerr := f.recordFailure(ctx, s, res.From, res.Version, res.Error); rerr != nil {

@@ -34,6 +34,13 @@ func (f *Fleet) schemas(ctx context.Context) ([]Schema, error) {
 	for _, s := range f.cfg.StaticSchemas {
 		out = append(out, Schema{Name: s, Kind: KindStatic})
 	}
+	var migrated bool
+	if err := f.pool.QueryRow(ctx, "SELECT to_regclass('public.tenantry_schema_state') IS NOT NULL").Scan(&migrated); err != nil {
+		return nil, fmt.Errorf("inspect schema public: %w", err)
+	}
+	if !migrated { // a new database: public's migrations will make the registry
+		return out, nil
+	}
 	rows, _ := f.pool.Query(ctx, `SELECT t.schema_name, t.slug,
 		coalesce((SELECT array_agg(d.domain ORDER BY d.is_primary DESC, d.domain) FROM public.domains d WHERE d.tenant_id = t.id), '{}')
 		FROM public.tenants t ORDER BY t.schema_name`)

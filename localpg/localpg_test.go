@@ -1,11 +1,14 @@
 package localpg_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	osexec "os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +34,68 @@ func clusterDir(t *testing.T) string {
 		}
 	}
 	return filepath.Join(dir, "pg")
+}
+
+// templateDir holds a stopped cluster, made once by TestMain, whose data
+// directory seededDir copies so that most tests skip initdb (over a second
+// of CPU each).
+var templateDir string
+
+// orphanEnv makes the test binary act as the parent process that
+// TestServerShutsDownWhenItsParentIsKilled kills: it starts a cluster in the
+// directory named by the variable, prints "ready" and waits.
+const orphanEnv = "LOCALPG_TEST_ORPHAN_DIR"
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(orphanEnv); dir != "" {
+		os.Exit(startAndWait(dir))
+	}
+	os.Exit(runTests(m))
+}
+
+// startAndWait starts a cluster in dir and waits to be killed.
+func startAndWait(dir string) int {
+	if _, err := localpg.Start(context.Background(), &localpg.Config{Dir: dir}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println("ready")
+	time.Sleep(time.Hour)
+	return 1
+}
+
+// runTests prepares the template cluster, runs the tests and removes it.
+func runTests(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "localpg-template")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	c, err := localpg.Start(context.Background(), &localpg.Config{Dir: dir})
+	if err == nil {
+		err = c.Stop()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "make template cluster:", err)
+		return 1
+	}
+	templateDir = dir
+	return m.Run()
+}
+
+// seededDir returns a fresh cluster directory holding a copy of the
+// template cluster, as a second Start would find it.
+func seededDir(t *testing.T, dir string) string {
+	t.Helper()
+	data := filepath.Join(dir, "data")
+	if err := os.CopyFS(data, os.DirFS(filepath.Join(templateDir, "data"))); err != nil {
+		t.Fatalf("copy template cluster: %v", err)
+	}
+	if err := os.Chmod(data, 0o700); err != nil { // CopyFS makes it 0755; postgres wants 0700
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // start starts a cluster and stops it when the test ends.
@@ -117,13 +182,13 @@ func TestStartRejectsBadConfig(t *testing.T) {
 
 func TestRestartKeepsData(t *testing.T) {
 	t.Parallel()
-	dir := clusterDir(t)
+	cfg := &localpg.Config{Dir: clusterDir(t), User: "owner"}
 	began := time.Now()
-	c, err := localpg.Start(t.Context(), &localpg.Config{Dir: dir})
+	c, err := localpg.Start(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("first Start: %v", err)
 	}
-	t.Logf("first Start (initdb + start): %v", time.Since(began))
+	t.Logf("first Start (initdb, then start): %v", time.Since(began))
 	if err := c.CreateDatabase(t.Context(), "shop"); err != nil {
 		t.Fatalf("CreateDatabase: %v", err)
 	}
@@ -134,10 +199,10 @@ func TestRestartKeepsData(t *testing.T) {
 	stopConcurrently(t, c)
 
 	began = time.Now()
-	c = start(t, &localpg.Config{Dir: dir})
+	c = start(t, cfg)
 	t.Logf("second Start (existing data): %v", time.Since(began))
-	if got := queryString(t, c, "shop", "SELECT name FROM items"); got != "kept" {
-		t.Errorf("after restart, items holds %q, want kept", got)
+	if got := queryString(t, c, "shop", "SELECT current_user || ' ' || name FROM items"); got != "owner kept" {
+		t.Errorf("after restart got %q, want %q", got, "owner kept")
 	}
 }
 
@@ -166,90 +231,21 @@ func stopConcurrently(t *testing.T, c *localpg.Cluster) {
 	}
 }
 
-func TestSecondStartOnRunningDirIsRefused(t *testing.T) {
+func TestRunningServerBlocksSecondStartUntilItDies(t *testing.T) {
 	t.Parallel()
-	dir := clusterDir(t)
-	start(t, &localpg.Config{Dir: dir})
-	c, err := localpg.Start(t.Context(), &localpg.Config{Dir: dir})
+	dir := seededDir(t, clusterDir(t))
+	c := start(t, &localpg.Config{Dir: dir})
+
+	second, err := localpg.Start(t.Context(), &localpg.Config{Dir: dir})
 	if err == nil {
-		c.Stop()
-		t.Fatal("second Start succeeded")
+		second.Stop()
+		t.Fatal("second Start on a running cluster succeeded")
 	}
 	if !errors.Is(err, localpg.ErrAlreadyRunning) || !strings.Contains(err.Error(), dir) {
 		t.Errorf("second Start error = %q, want ErrAlreadyRunning naming %s", err, dir)
 	}
-}
 
-func TestURLRoundTripsAnyDatabaseName(t *testing.T) {
-	t.Parallel()
-	c := start(t, &localpg.Config{Dir: clusterDir(t)})
-	names := []string{
-		"plain",
-		"with space",
-		`quo"te`,
-		"it's",
-		"semi; DROP DATABASE postgres; --",
-		"slash/and?query#frag&x=y",
-		"plus+percent%20",
-		"ünïcödé",
-		"UPPER",
-	}
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			if err := c.CreateDatabase(t.Context(), name); err != nil {
-				t.Fatalf("CreateDatabase: %v", err)
-			}
-			cfg, err := pgx.ParseConfig(c.URL(name))
-			if err != nil {
-				t.Fatalf("ParseConfig(%s): %v", c.URL(name), err)
-			}
-			if cfg.Host != c.SocketDir() || cfg.Port != 5432 || cfg.User != "app" || cfg.Database != name {
-				t.Errorf("ParseConfig(%s) = host %q port %d user %q database %q", c.URL(name), cfg.Host, cfg.Port, cfg.User, cfg.Database)
-			}
-			if got := queryString(t, c, name, "SELECT current_database()"); got != name {
-				t.Errorf("connected to %q, want %q", got, name)
-			}
-		})
-	}
-}
-
-func TestCreateDatabaseRejectsEmptyName(t *testing.T) {
-	t.Parallel()
-	c := start(t, &localpg.Config{Dir: clusterDir(t)})
-	for _, name := range []string{"", "nul\x00byte"} {
-		if err := c.CreateDatabase(t.Context(), name); err == nil {
-			t.Errorf("CreateDatabase(%q) succeeded", name)
-		}
-	}
-}
-
-func TestLongDirGetsShortSocketDir(t *testing.T) {
-	t.Parallel()
-	dir := filepath.Join(clusterDir(t), strings.Repeat("d", 60), strings.Repeat("e", 60))
-	c := start(t, &localpg.Config{Dir: dir, User: "owner"})
-	socketDir := c.SocketDir()
-	if socketDir == dir || len(socketDir) > 60 {
-		t.Fatalf("SocketDir() = %s, want a short directory", socketDir)
-	}
-	if got := queryString(t, c, "postgres", "SELECT current_user"); got != "owner" {
-		t.Errorf("current_user = %q, want owner", got)
-	}
-	if err := c.Stop(); err != nil {
-		t.Fatalf("Stop: %v", err)
-	}
-	if _, err := os.Stat(socketDir); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("socket directory %s still there after Stop: %v", socketDir, err)
-	}
-}
-
-func TestDoneReportsServerDeathAndRestartRecovers(t *testing.T) {
-	t.Parallel()
-	dir := clusterDir(t)
-	c := start(t, &localpg.Config{Dir: dir})
-	pid := postmasterPID(t, dir)
-	if err := syscall.Kill(-pid, syscall.SIGKILL); err != nil {
-		t.Fatalf("kill server process group %d: %v", pid, err)
-	}
+	killServer(t, dir)
 	select {
 	case <-c.Done():
 	case <-time.After(10 * time.Second):
@@ -258,17 +254,15 @@ func TestDoneReportsServerDeathAndRestartRecovers(t *testing.T) {
 	if c.Err() == nil {
 		t.Error("Err() = nil after the server was killed")
 	}
-	if _, err := os.Stat(filepath.Join(dir, "data", "postmaster.pid")); err != nil {
-		t.Fatalf("want a stale postmaster.pid left behind: %v", err)
-	}
-	c = start(t, &localpg.Config{Dir: dir})
+	c = start(t, &localpg.Config{Dir: dir}) // over the stale postmaster.pid
 	if got := queryString(t, c, "postgres", "SELECT 'up'"); got != "up" {
 		t.Errorf("after restart got %q", got)
 	}
 }
 
-// postmasterPID reads the server's process id from its lock file.
-func postmasterPID(t *testing.T, dir string) int {
+// killServer kills the server's process group with SIGKILL, leaving its
+// postmaster.pid behind.
+func killServer(t *testing.T, dir string) {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "data", "postmaster.pid"))
 	if err != nil {
@@ -279,13 +273,121 @@ func postmasterPID(t *testing.T, dir string) int {
 	if err != nil {
 		t.Fatalf("postmaster.pid: %v", err)
 	}
-	return pid
+	if err := syscall.Kill(-pid, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill server process group %d: %v", pid, err)
+	}
+}
+
+func TestCreateDatabase(t *testing.T) {
+	t.Parallel()
+	c := start(t, &localpg.Config{Dir: seededDir(t, clusterDir(t))})
+	t.Run("URL round-trips any name", func(t *testing.T) {
+		for _, name := range []string{
+			"with space",
+			`quo"te`,
+			"it's; DROP DATABASE postgres; --",
+			"slash/and?query#frag&x=y",
+			"plus+percent%20",
+			"ünïcödé",
+		} {
+			checkDatabaseRoundTrip(t, c, name)
+		}
+	})
+	t.Run("rejects empty and NUL names", func(t *testing.T) {
+		for _, name := range []string{"", "nul\x00byte"} {
+			if err := c.CreateDatabase(t.Context(), name); err == nil {
+				t.Errorf("CreateDatabase(%q) succeeded", name)
+			}
+		}
+	})
+}
+
+// checkDatabaseRoundTrip creates name, and checks that URL(name) parses back
+// to the cluster's socket and that connecting with it reaches that database.
+func checkDatabaseRoundTrip(t *testing.T, c *localpg.Cluster, name string) {
+	t.Helper()
+	if err := c.CreateDatabase(t.Context(), name); err != nil {
+		t.Fatalf("CreateDatabase(%q): %v", name, err)
+	}
+	cfg, err := pgx.ParseConfig(c.URL(name))
+	if err != nil {
+		t.Fatalf("ParseConfig(%s): %v", c.URL(name), err)
+	}
+	if cfg.Host != c.SocketDir() || cfg.Port != 5432 || cfg.User != "app" || cfg.Database != name {
+		t.Errorf("ParseConfig(%s) = host %q port %d user %q database %q", c.URL(name), cfg.Host, cfg.Port, cfg.User, cfg.Database)
+	}
+	if got := queryString(t, c, name, "SELECT current_database()"); got != name {
+		t.Errorf("URL(%q) reached database %q", name, got)
+	}
+}
+
+func TestLongDirGetsShortSocketDir(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(clusterDir(t), strings.Repeat("d", 60), strings.Repeat("e", 60))
+	c := start(t, &localpg.Config{Dir: seededDir(t, dir)})
+	socketDir := c.SocketDir()
+	if socketDir == dir || len(socketDir) > 60 {
+		t.Fatalf("SocketDir() = %s, want a short directory", socketDir)
+	}
+	if got := queryString(t, c, "postgres", "SELECT 'reached'"); got != "reached" {
+		t.Errorf("got %q", got)
+	}
+	if err := c.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if _, err := os.Stat(socketDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("socket directory %s still there after Stop: %v", socketDir, err)
+	}
+}
+
+func TestServerShutsDownWhenItsParentIsKilled(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the parent-death signal is Linux-only")
+	}
+	t.Parallel()
+	dir := seededDir(t, clusterDir(t))
+	parent := osexec.Command(os.Args[0])
+	parent.Env = append(os.Environ(), orphanEnv+"="+dir)
+	parent.Stderr = os.Stderr
+	out, err := parent.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := parent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if line != "ready\n" {
+		parent.Process.Kill()
+		t.Fatalf("helper said %q, %v", line, err)
+	}
+	if err := parent.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	parent.Wait()
+	waitForShutdown(t, filepath.Join(dir, "data", "postmaster.pid"))
+}
+
+// waitForShutdown waits for a server to remove its postmaster.pid, which it
+// does at the end of a clean shutdown.
+func waitForShutdown(t *testing.T, lockFile string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if _, err := os.Stat(lockFile); errors.Is(err, os.ErrNotExist) {
+			return
+		}
+	}
+	t.Fatalf("server still running 10s after its parent was killed (%s remains)", lockFile)
 }
 
 func TestFailedStartShowsServerLog(t *testing.T) {
 	t.Parallel()
 	var log strings.Builder
-	cfg := &localpg.Config{Dir: clusterDir(t), Stdout: &log, Settings: map[string]string{"max_connections": "lots"}}
+	cfg := &localpg.Config{
+		Dir:      seededDir(t, clusterDir(t)),
+		Stdout:   &log,
+		Settings: map[string]string{"max_connections": "lots"},
+	}
 	c, err := localpg.Start(t.Context(), cfg)
 	if err == nil {
 		c.Stop()

@@ -80,12 +80,12 @@ func (s *Set) Apply(ctx context.Context, tx pgx.Tx, schema string, opts *Options
 			return res, fmt.Errorf("read migration ledger of schema %s: %w", schema, err)
 		}
 	}
+	res.From = lastVersion(applied)
+	res.To = res.From
 	pending, err := s.plan(schema, applied)
 	if err != nil {
 		return res, err
 	}
-	res.From = lastVersion(applied)
-	res.To = res.From
 	for _, m := range pending {
 		if !opts.DryRun {
 			if err := applyOne(ctx, tx, m); err != nil {

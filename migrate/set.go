@@ -28,6 +28,10 @@ type Set struct {
 	migrations []Migration
 }
 
+// maxVersion is the highest version: the ledger's version column is an
+// integer.
+const maxVersion = 1_000_000_000
+
 var fileName = regexp.MustCompile(`^([0-9]+)_([a-z0-9_]+)\.sql$`)
 
 // Load reads every *.sql file at the top of fsys into a Set called name (the
@@ -59,8 +63,8 @@ func NewSet(name string, ms []Migration) (*Set, error) {
 	ms = slices.Clone(ms)
 	slices.SortFunc(ms, func(a, b Migration) int { return a.Version - b.Version })
 	for i := range ms {
-		if ms[i].Version <= 0 {
-			return nil, fmt.Errorf("%s migration %q: version must be greater than zero", name, ms[i].Name)
+		if ms[i].Version <= 0 || ms[i].Version > maxVersion {
+			return nil, fmt.Errorf("%s migration %q: version must be a number from 1 to %d", name, ms[i].Name, maxVersion)
 		}
 		if i > 0 && ms[i].Version == ms[i-1].Version {
 			return nil, fmt.Errorf("%s migrations %s and %s share version %d", name, ms[i-1].Label(), ms[i].Label(), ms[i].Version)
@@ -94,8 +98,8 @@ func ParseName(file string) (Migration, error) {
 		return Migration{}, fmt.Errorf("migration file %q: name must look like 0001_create_users.sql (digits, _, lower-case a-z0-9_)", file)
 	}
 	v, err := strconv.Atoi(parts[1])
-	if err != nil || v <= 0 || v > 1_000_000_000 {
-		return Migration{}, fmt.Errorf("migration file %q: version %q must be a number from 1 to 1000000000", file, parts[1])
+	if err != nil || v <= 0 || v > maxVersion {
+		return Migration{}, fmt.Errorf("migration file %q: version %q must be a number from 1 to %d", file, parts[1], maxVersion)
 	}
 	return Migration{Version: v, Name: parts[2]}, nil
 }

@@ -1,0 +1,121 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/migrate"
+	"github.com/tenantry/tenantry/migrations"
+	"github.com/tenantry/tenantry/tenantdb"
+	"github.com/tenantry/tenantry/tenanthttp"
+)
+
+// MaxBodyBytes is the largest request body the server reads (1 MiB).
+const MaxBodyBytes = 1 << 20
+
+// Config is what NewHandler wires together. Pool, Resolver and DB are
+// required.
+type Config struct {
+	Pool     *pgxpool.Pool
+	Resolver tenanthttp.Resolver // usually a *registry.Registry
+	DB       *tenantdb.DB
+	// FallbackDomains are served the public site instead of a tenant.
+	// Default none.
+	FallbackDomains []string
+	// Shared is the shared migration set /readyz expects applied. Default
+	// migrations.Shared().
+	Shared *migrate.Set
+	// Logger receives one line per request and every internal error.
+	// Default: discard.
+	Logger *slog.Logger
+}
+
+// NewHandler returns the server's handler.
+func NewHandler(cfg *Config) (http.Handler, error) {
+	if cfg == nil || cfg.Pool == nil || cfg.Resolver == nil || cfg.DB == nil {
+		return nil, errors.New("api: Config.Pool, Config.Resolver and Config.DB are required")
+	}
+	c := *cfg
+	if c.Shared == nil {
+		c.Shared = migrations.Shared()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &server{cfg: c, log: c.Logger}
+	tenantRoutes := tenanthttp.Middleware(c.Resolver, &tenanthttp.Config{
+		FallbackDomains: c.FallbackDomains,
+		Public:          http.HandlerFunc(s.public),
+		Logger:          c.Logger,
+	})(noteTenant(s.tenantMux()))
+	root := http.NewServeMux()
+	root.HandleFunc("GET /healthz", s.healthz)
+	root.HandleFunc("GET /readyz", s.readyz)
+	root.Handle("/", tenantRoutes)
+	return s.logRequests(recoverPanics(s.log, limitBody(root))), nil
+}
+
+type server struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// tenantMux routes requests already resolved to an active tenant.
+func (s *server) tenantMux() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/tenant", s.tenantInfo)
+	mux.HandleFunc("GET /api/tenant/", s.tenantInfo)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		tenanthttp.WriteProblem(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	return mux
+}
+
+// tenantInfo is what anyone reaching a tenant's host may know of it.
+type tenantInfo struct {
+	Name     string `json:"name"`
+	Slug     string `json:"slug"`
+	Schema   string `json:"schema"`
+	Locale   string `json:"locale"`
+	Timezone string `json:"timezone"`
+	Currency string `json:"currency"`
+	Domain   string `json:"domain"`
+}
+
+func (s *server) tenantInfo(w http.ResponseWriter, r *http.Request) {
+	t, ok := tenantry.FromContext(r.Context())
+	if !ok {
+		tenanthttp.WriteProblem(w, http.StatusNotFound, "no tenant serves this host")
+		return
+	}
+	info := tenantInfo{Name: t.Name, Slug: t.Slug, Schema: t.SchemaName, Locale: t.Locale,
+		Timezone: t.Timezone, Currency: t.DefaultCurrency}
+	if len(t.Domains) > 0 {
+		info.Domain = t.Domains[0]
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz reports ready when the database answers and the public schema
+// has every shared migration this binary knows.
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	v, err := migrate.Version(r.Context(), s.cfg.Pool, "public")
+	switch {
+	case err != nil:
+		s.log.Warn("not ready: database unreachable", "err", err)
+		tenanthttp.WriteProblem(w, http.StatusServiceUnavailable, "database unreachable")
+	case v < s.cfg.Shared.Latest():
+		tenanthttp.WriteProblem(w, http.StatusServiceUnavailable, "database not migrated: run tenantry migrate")
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "shared_version": v})
+	}
+}

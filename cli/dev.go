@@ -1,0 +1,149 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tenantry/tenantry/fleet"
+	"github.com/tenantry/tenantry/localpg"
+)
+
+// devDatabase is the database "tenantry dev" creates in its cluster.
+const devDatabase = "tenantry"
+
+func (a *app) devCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "dev",
+		Short: "Zero set-up: a private PostgreSQL, migrations, demo tenants, the server on :8000",
+		Long: `Run everything on this machine with nothing set up: a private PostgreSQL
+cluster under .tenantry/ (initialised on the first run, reused after), all
+migrations, the demo tenants school1 and school2 (user demo / demo123), and
+the server on :8000. With DATABASE_URL set, that database is used instead.
+Ctrl-C stops the server and the cluster cleanly.`,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.dev(cmd.Context()) },
+	}
+}
+
+func (a *app) dev(ctx context.Context) error {
+	s := a.settings()
+	log := a.serverLogger()
+	if s.databaseURL == "" {
+		cluster, err := a.startDevCluster(ctx, &s)
+		if err != nil {
+			return err
+		}
+		defer a.stopDevCluster(cluster, s.stateDir)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() { <-cluster.Done(); cancel() }() // the cluster died: stop serving
+	}
+	d, err := wire(ctx, s, 8, a.quietLogger())
+	if err != nil {
+		return err
+	}
+	defer d.pool.Close()
+	if err := a.devMigrate(ctx, d); err != nil {
+		return err
+	}
+	if err := a.createDemo(ctx, d); err != nil {
+		return err
+	}
+	if err := ensureSecretKey(s.stateDir); err != nil {
+		return err
+	}
+	return a.serve(ctx, d, log, func(addr net.Addr) { a.printBanner(s, addr) })
+}
+
+func (a *app) startDevCluster(ctx context.Context, s *settings) (*localpg.Cluster, error) {
+	if _, err := localpg.FindBinDir(); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(a.stdout, "starting PostgreSQL in %s ...\n", filepath.Join(s.stateDir, "pg"))
+	cluster, err := localpg.Start(ctx, &localpg.Config{Dir: filepath.Join(s.stateDir, "pg")})
+	if err != nil {
+		return nil, fmt.Errorf("start the private PostgreSQL: %w", err)
+	}
+	if err := cluster.CreateDatabase(ctx, devDatabase); err != nil {
+		_ = cluster.Stop()
+		return nil, err
+	}
+	s.databaseURL = cluster.URL(devDatabase)
+	s.listenURL = s.databaseURL
+	if err := os.WriteFile(filepath.Join(s.stateDir, devURLFile), []byte(s.databaseURL+"\n"), 0o600); err != nil {
+		_ = cluster.Stop()
+		return nil, fmt.Errorf("record the cluster's URL: %w", err)
+	}
+	return cluster, nil
+}
+
+func (a *app) stopDevCluster(c *localpg.Cluster, stateDir string) {
+	_ = os.Remove(filepath.Join(stateDir, devURLFile))
+	if err := c.Stop(); err != nil {
+		fmt.Fprintln(a.stderr, "tenantry: stop PostgreSQL:", err)
+		return
+	}
+	fmt.Fprintln(a.stdout, "PostgreSQL stopped")
+}
+
+func (a *app) devMigrate(ctx context.Context, d *deps) error {
+	schemas, err := d.fleet.Select(ctx, fleet.Selector{All: true})
+	if err != nil {
+		return err
+	}
+	report, err := d.fleet.Migrate(ctx, schemas, &fleet.Options{Parallel: 4})
+	if err != nil {
+		return err
+	}
+	if !report.OK() {
+		f := report.Failures()[0]
+		return fmt.Errorf("migrate: %d schemas failed, first %s: %s", report.Failed, f.Schema, f.Error)
+	}
+	fmt.Fprintf(a.stdout, "migrated %d schemas in %s (%d changed)\n", report.Total, report.Duration.Round(time.Millisecond), report.Changed)
+	return nil
+}
+
+// ensureSecretKey makes the signing key file on the first run and keeps it.
+func ensureSecretKey(stateDir string) error {
+	path := filepath.Join(stateDir, "secret_key")
+	if _, err := os.Stat(path); err == nil || !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key) // never fails on Linux
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", stateDir, err)
+	}
+	if err := os.WriteFile(path, []byte(base64.RawURLEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write the secret key: %w", err)
+	}
+	return nil
+}
+
+func (a *app) printBanner(s settings, addr net.Addr) {
+	port := "8000"
+	if tcp, ok := addr.(*net.TCPAddr); ok {
+		port = strconv.Itoa(tcp.Port)
+	}
+	w := a.stdout
+	fmt.Fprintf(w, "\nTenantry is running (development mode) on %s\n", addr)
+	for _, dt := range demoTenants {
+		fmt.Fprintf(w, "  tenant %-8s http://%s.%s:%s/api/tenant/\n", dt.slug, dt.slug, s.baseDomain, port)
+	}
+	fmt.Fprintf(w, "  public site     http://%s:%s/\n", s.baseDomain, port)
+	fmt.Fprintf(w, "  demo user       %s / %s\n", demoUser, demoPassword)
+	fmt.Fprintf(w, "  try             curl http://%s.%s:%s/api/tenant/\n", demoTenants[0].slug, s.baseDomain, port)
+	fmt.Fprintf(w, "                  curl -H 'Host: %s.%s' http://127.0.0.1:%s/api/tenant/\n", demoTenants[1].slug, s.baseDomain, port)
+	fmt.Fprintln(w, "  other commands in this directory (tenantry tenant list, tenantry migrate, ...) use this database")
+	fmt.Fprintln(w, "Press Ctrl-C to stop.")
+}

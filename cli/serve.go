@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tenantry/tenantry/api"
+)
+
+// shutdownTimeout bounds how long in-flight requests may run on after a
+// SIGTERM or Ctrl-C.
+const shutdownTimeout = 15 * time.Second
+
+func (a *app) serveCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the production server (DATABASE_URL required)",
+		Long: `Run the server on TENANTRY_ADDR (default :8000). Each request is routed by its
+Host to its tenant; the fallback domains (TENANTRY_BASE_DOMAIN and www. of it,
+or TENANTRY_FALLBACK_DOMAINS) get the public site. The database must already
+be migrated (tenantry migrate). Stops gracefully on SIGTERM or Ctrl-C.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s := a.settings()
+			if s.databaseURL == "" {
+				return usagef("DATABASE_URL is required: the PostgreSQL to serve from (postgres://user@host:5432/db)")
+			}
+			log := a.serverLogger()
+			d, err := wire(cmd.Context(), s, 0, log)
+			if err != nil {
+				return err
+			}
+			defer d.pool.Close()
+			return a.serve(cmd.Context(), d, log, func(addr net.Addr) {
+				log.Info("serving", "addr", addr.String(), "base_domain", s.baseDomain)
+			})
+		},
+	}
+}
+
+// fallbackDomains are the hosts that get the public site.
+func (a *app) fallbackDomains(s settings) []string {
+	if v, ok := a.lookupEnv("TENANTRY_FALLBACK_DOMAINS"); ok {
+		return splitList(v)
+	}
+	return []string{s.baseDomain, "www." + s.baseDomain}
+}
+
+// serve runs the HTTP server and the registry listener until ctx ends, then
+// shuts the server down gracefully. ready is called once it listens.
+func (a *app) serve(ctx context.Context, d *deps, log *slog.Logger, ready func(net.Addr)) error {
+	h, err := api.NewHandler(&api.Config{Pool: d.pool, Resolver: d.registry, DB: d.db,
+		FallbackDomains: a.fallbackDomains(d.settings), Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", d.settings.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (set TENANTRY_ADDR to use another address): %w", d.settings.addr, err)
+	}
+	listenCtx, stopListen := context.WithCancel(ctx)
+	defer stopListen()
+	go func() { _ = d.registry.Listen(listenCtx, d.settings.listenURL) }() // returns nil when ctx ends
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	ready(ln.Addr())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", shutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
