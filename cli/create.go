@@ -133,4 +133,3 @@ func (a *app) askPassword(f *os.File) (string, error) {
 	}
 	return p1, nil
 }
-
