@@ -1,0 +1,34 @@
+# The two commands: `make run` runs the product, `make test` runs every test.
+GO      ?= $(shell command -v go || echo /usr/local/go/bin/go)
+BIN     := bin/tenantry
+PKGS    := ./...
+
+.PHONY: run test bench build deps check clean
+
+## run: a private PostgreSQL, migrations, demo tenants, the server on :8000
+run: deps build
+	./$(BIN) dev
+
+## test: formatting, vet and the whole test suite against real PostgreSQL
+test: deps check
+	$(GO) test -count=1 -timeout 15m $(PKGS)
+
+## bench: the performance figures of DESIGN.md (provisioning, fleet migration)
+bench: deps build
+	./$(BIN) bench provision --tenants 20
+	./$(BIN) bench fleet --schemas 1000
+
+build:
+	$(GO) build -o $(BIN) ./cmd/tenantry
+
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+## deps: the machine's packages the product needs (PostgreSQL's server binaries)
+deps:
+	@scripts/install-deps.sh
+
+clean:
+	rm -rf bin
