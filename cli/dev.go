@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -69,8 +71,12 @@ func (a *app) startDevCluster(ctx context.Context, s *settings) (*localpg.Cluste
 	if _, err := localpg.FindBinDir(); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(a.stdout, "starting PostgreSQL in %s ...\n", filepath.Join(s.stateDir, "pg"))
-	cluster, err := localpg.Start(ctx, &localpg.Config{Dir: filepath.Join(s.stateDir, "pg")})
+	if err := os.MkdirAll(s.stateDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", s.stateDir, err)
+	}
+	dir := clusterDir(s.stateDir)
+	fmt.Fprintf(a.stdout, "starting PostgreSQL in %s ...\n", dir)
+	cluster, err := localpg.Start(ctx, &localpg.Config{Dir: dir})
 	if err != nil {
 		return nil, fmt.Errorf("start the private PostgreSQL: %w", err)
 	}
@@ -85,6 +91,20 @@ func (a *app) startDevCluster(ctx context.Context, s *settings) (*localpg.Cluste
 		return nil, fmt.Errorf("record the cluster's URL: %w", err)
 	}
 	return cluster, nil
+}
+
+// clusterDir is where dev keeps its cluster: stateDir/pg, unless the server's
+// account cannot reach it (as root, the server runs as postgres, which cannot
+// enter /root); then a directory of its own under /var/tmp, named after
+// stateDir so that each project keeps its own cluster across runs.
+func clusterDir(stateDir string) string {
+	dir := filepath.Join(stateDir, "pg")
+	if localpg.Reachable(dir) == nil {
+		return dir
+	}
+	abs, _ := filepath.Abs(dir) // Abs fails only without a working directory
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join("/var/tmp", "tenantry-dev-"+hex.EncodeToString(sum[:6]))
 }
 
 func (a *app) stopDevCluster(c *localpg.Cluster, stateDir string) {

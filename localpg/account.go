@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -91,6 +92,49 @@ func (a account) own(path string) error {
 	return nil
 }
 
+// adopt prepares the cluster directory dir for a: when a is another user,
+// dir must be reachable by it and hold nothing but a cluster, and is then
+// handed to it.
+func (a account) adopt(dir string) error {
+	if err := a.checkReach(dir); err != nil {
+		return err
+	}
+	if err := a.checkDedicated(dir); err != nil {
+		return err
+	}
+	return a.own(dir)
+}
+
+// checkDedicated fails when a is another user and dir holds anything but
+// localpg's own files: dir is about to be handed to a, which must never
+// happen to a directory that merely contains the cluster, such as a home
+// directory given as Dir by mistake.
+func (a account) checkDedicated(dir string) error {
+	if !a.switchUser {
+		return nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("localpg: read cluster directory: %w", err)
+	}
+	for _, e := range entries {
+		if !clusterEntry(e.Name()) {
+			return fmt.Errorf("localpg: cluster directory %s holds %s: because this process is root, the directory is handed to user %s, so it must hold nothing but the cluster; choose an empty or new directory", dir, e.Name(), a.name)
+		}
+	}
+	return nil
+}
+
+// clusterEntry reports whether name is one localpg or postgres creates in
+// a cluster directory.
+func clusterEntry(name string) bool {
+	switch name {
+	case "data", "data.initdb", "postgres.log":
+		return true
+	}
+	return strings.HasPrefix(name, ".s.PGSQL.") // socket and its lock file
+}
+
 // checkReach fails when a cannot traverse every directory above dir. It
 // reads mode bits only (not ACLs), and does nothing unless a is another user.
 func (a account) checkReach(dir string) error {
@@ -139,4 +183,26 @@ func (a account) maySearch(fi fs.FileInfo) bool {
 	default:
 		return perm&0o001 != 0
 	}
+}
+
+// Reachable returns nil when the account the server would run as can reach
+// dir (which need not exist yet: its nearest existing parent is checked).
+// As root the server runs as the postgres user, which cannot enter a
+// private directory such as /root; callers can then choose another Dir.
+func Reachable(dir string) error {
+	a, err := serverAccount()
+	if err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	for {
+		if _, err := os.Stat(abs); err == nil || filepath.Dir(abs) == abs {
+			break
+		}
+		abs = filepath.Dir(abs)
+	}
+	return a.checkReach(abs)
 }

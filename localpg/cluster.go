@@ -74,18 +74,18 @@ func prepareCluster(ctx context.Context, o options, dataDir string, a account) e
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return fmt.Errorf("localpg: create cluster directory: %w", err)
 	}
-	if err := a.checkReach(o.Dir); err != nil {
+	if err := a.adopt(o.Dir); err != nil {
 		return err
 	}
 	if err := clearStaleLock(o.Dir, dataDir, o.Logger); err != nil {
 		return err
 	}
-	if err := a.own(o.Dir); err != nil {
+	done, err := initialized(dataDir)
+	if err != nil {
 		return err
 	}
-	done, err := initialized(dataDir)
-	if err != nil || done {
-		return err
+	if done {
+		return restrictDataDir(dataDir)
 	}
 	began := time.Now()
 	if err := initCluster(ctx, o, dataDir, a); err != nil {

@@ -21,7 +21,10 @@ type Config struct {
 	// Dir/data and the server log in Dir/postgres.log; the socket is in Dir,
 	// or in a short directory under os.TempDir when Dir's path is too long
 	// for a Unix socket or holds characters that need quoting. Relative
-	// paths are resolved against the working directory. Required.
+	// paths are resolved against the working directory. When this process
+	// runs as root, Dir must hold nothing but the cluster and every
+	// directory above it must be traversable by the postgres user (see the
+	// package documentation). Required.
 	Dir string
 	// BinDir holds the initdb and postgres programs. Default: FindBinDir().
 	BinDir string

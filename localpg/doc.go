@@ -18,11 +18,14 @@
 // (not a process crash) can corrupt the cluster.
 //
 // When the process runs as root, initdb and postgres, which refuse to run as
-// root, run as the "postgres" system user instead: the cluster directory is
-// handed to that user, and every directory above it must be traversable by
-// it. Start refuses a directory the user cannot reach rather than moving the
-// data somewhere else, so that all of a cluster's files stay under Dir and go
-// away with it.
+// root, run as the "postgres" system user instead, and Start fails if there
+// is no such user. The cluster directory is handed to that user (chown -R),
+// so it must hold nothing but the cluster, and every directory above it must
+// be traversable by that user. Start refuses a directory the user cannot
+// reach, naming the blocking parent, rather than moving the data elsewhere,
+// so that all of a cluster's files stay under Dir and go away with it. A
+// private parent such as /root or the 0700 directory of Go's t.TempDir is
+// the usual culprit.
 //
 // The package works on Unix systems. On Linux the server is also asked to
 // shut down when the process that started it dies, even by SIGKILL.

@@ -24,6 +24,23 @@ func initialized(dataDir string) (bool, error) {
 	return true, nil
 }
 
+// restrictDataDir makes dataDir private (0700) unless it already is, or is
+// readable by its group only (0750), the two modes postgres accepts; a
+// cluster copied with ordinary tools often ends up 0755.
+func restrictDataDir(dataDir string) error {
+	fi, err := os.Stat(dataDir)
+	if err != nil {
+		return fmt.Errorf("localpg: stat %s: %w", dataDir, err)
+	}
+	if fi.Mode().Perm()&0o027 == 0 {
+		return nil
+	}
+	if err := os.Chmod(dataDir, 0o700); err != nil {
+		return fmt.Errorf("localpg: make %s private: %w", dataDir, err)
+	}
+	return nil
+}
+
 // initCluster runs initdb into a scratch directory beside dataDir and
 // renames it into place, so that an interrupted initdb never leaves a
 // half-made cluster where the next Start would try to use it.

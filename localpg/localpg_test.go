@@ -2,9 +2,7 @@ package localpg_test
 
 import (
 	"bufio"
-	"context"
 	"errors"
-	"fmt"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
@@ -20,126 +18,6 @@ import (
 
 	"github.com/tenantry/tenantry/localpg"
 )
-
-// clusterDir returns a fresh, not yet existing cluster directory. Under
-// root the server runs as the postgres user, which must traverse every
-// parent directory, and t.TempDir's parent is private (0700): the test opens
-// it for traversal only.
-func clusterDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	if os.Geteuid() == 0 {
-		if err := os.Chmod(filepath.Dir(dir), 0o711); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return filepath.Join(dir, "pg")
-}
-
-// templateDir holds a stopped cluster, made once by TestMain, whose data
-// directory seededDir copies so that most tests skip initdb (over a second
-// of CPU each).
-var templateDir string
-
-// orphanEnv makes the test binary act as the parent process that
-// TestServerShutsDownWhenItsParentIsKilled kills: it starts a cluster in the
-// directory named by the variable, prints "ready" and waits.
-const orphanEnv = "LOCALPG_TEST_ORPHAN_DIR"
-
-func TestMain(m *testing.M) {
-	if dir := os.Getenv(orphanEnv); dir != "" {
-		os.Exit(startAndWait(dir))
-	}
-	os.Exit(runTests(m))
-}
-
-// startAndWait starts a cluster in dir and waits to be killed.
-func startAndWait(dir string) int {
-	if _, err := localpg.Start(context.Background(), &localpg.Config{Dir: dir}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fmt.Println("ready")
-	time.Sleep(time.Hour)
-	return 1
-}
-
-// runTests prepares the template cluster, runs the tests and removes it.
-func runTests(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "localpg-template")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	c, err := localpg.Start(context.Background(), &localpg.Config{Dir: dir})
-	if err == nil {
-		err = c.Stop()
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "make template cluster:", err)
-		return 1
-	}
-	templateDir = dir
-	return m.Run()
-}
-
-// seededDir returns a fresh cluster directory holding a copy of the
-// template cluster, as a second Start would find it.
-func seededDir(t *testing.T, dir string) string {
-	t.Helper()
-	data := filepath.Join(dir, "data")
-	if err := os.CopyFS(data, os.DirFS(filepath.Join(templateDir, "data"))); err != nil {
-		t.Fatalf("copy template cluster: %v", err)
-	}
-	if err := os.Chmod(data, 0o700); err != nil { // CopyFS makes it 0755; postgres wants 0700
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// start starts a cluster and stops it when the test ends.
-func start(t *testing.T, cfg *localpg.Config) *localpg.Cluster {
-	t.Helper()
-	c, err := localpg.Start(t.Context(), cfg)
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := c.Stop(); err != nil {
-			t.Errorf("Stop: %v", err)
-		}
-	})
-	return c
-}
-
-// queryString runs a one-value query against database.
-func queryString(t *testing.T, c *localpg.Cluster, database, sql string) string {
-	t.Helper()
-	conn, err := pgx.Connect(t.Context(), c.URL(database))
-	if err != nil {
-		t.Fatalf("connect to %q: %v", database, err)
-	}
-	defer conn.Close(context.Background())
-	var s string
-	if err := conn.QueryRow(t.Context(), sql).Scan(&s); err != nil {
-		t.Fatalf("%s on %q: %v", sql, database, err)
-	}
-	return s
-}
-
-// execSQL runs statements against database.
-func execSQL(t *testing.T, c *localpg.Cluster, database, sql string) {
-	t.Helper()
-	conn, err := pgx.Connect(t.Context(), c.URL(database))
-	if err != nil {
-		t.Fatalf("connect to %q: %v", database, err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(t.Context(), sql); err != nil {
-		t.Fatalf("%s on %q: %v", sql, database, err)
-	}
-}
 
 func TestFindBinDirHasInitdbAndPostgres(t *testing.T) {
 	dir, err := localpg.FindBinDir()
@@ -283,11 +161,8 @@ func TestCreateDatabase(t *testing.T) {
 	c := start(t, &localpg.Config{Dir: seededDir(t, clusterDir(t))})
 	t.Run("URL round-trips any name", func(t *testing.T) {
 		for _, name := range []string{
-			"with space",
-			`quo"te`,
-			"it's; DROP DATABASE postgres; --",
-			"slash/and?query#frag&x=y",
-			"plus+percent%20",
+			`it's "quoted"; DROP DATABASE postgres; --`,
+			"slash/and?query#frag&x=y+plus%20",
 			"ünïcödé",
 		} {
 			checkDatabaseRoundTrip(t, c, name)
@@ -398,6 +273,45 @@ func TestFailedStartShowsServerLog(t *testing.T) {
 	}
 }
 
+func TestWrongUserFailsFast(t *testing.T) {
+	t.Parallel()
+	cfg := &localpg.Config{Dir: seededDir(t, clusterDir(t)), User: "stranger"}
+	began := time.Now()
+	c, err := localpg.Start(t.Context(), cfg)
+	if err == nil {
+		c.Stop()
+		t.Fatal("Start succeeded with a user the cluster does not have")
+	}
+	if !strings.Contains(err.Error(), `role "stranger" does not exist`) {
+		t.Errorf("Start error = %v, want the unknown role named", err)
+	}
+	if elapsed := time.Since(began); elapsed > 10*time.Second {
+		t.Errorf("Start took %v to give up, want no waiting for the timeout", elapsed)
+	}
+}
+
+func TestRootRefusesDirWithOtherFiles(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root hands the cluster directory to another user")
+	}
+	t.Parallel()
+	dir := clusterDir(t)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := localpg.Start(t.Context(), &localpg.Config{Dir: dir})
+	if err == nil {
+		c.Stop()
+		t.Fatal("Start took over a directory holding other files")
+	}
+	if !strings.Contains(err.Error(), "notes.txt") {
+		t.Errorf("Start error = %v, want it to name notes.txt", err)
+	}
+}
+
 func TestRootNeedsTraversableDir(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("only root hands the cluster to another user")
@@ -412,33 +326,4 @@ func TestRootNeedsTraversableDir(t *testing.T) {
 	if !strings.Contains(err.Error(), "not traversable") {
 		t.Errorf("Start error = %v, want one about traversal", err)
 	}
-}
-
-func ExampleStart() {
-	dir, err := os.MkdirTemp("", "localpg-example")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer os.RemoveAll(dir)
-	ctx := context.Background()
-	c, err := localpg.Start(ctx, &localpg.Config{Dir: dir})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer c.Stop()
-	conn, err := pgx.Connect(ctx, c.URL("postgres"))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer conn.Close(ctx)
-	var user string
-	if err := conn.QueryRow(ctx, "SELECT current_user").Scan(&user); err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(user)
-	// Output: app
 }

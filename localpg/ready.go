@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 const (
@@ -31,6 +32,9 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 		if err == nil {
 			return nil
 		}
+		if !retryable(err) {
+			return c.startError(err)
+		}
 		select {
 		case <-c.done:
 			return c.startError(exitedDuringStartup(c.Err()))
@@ -50,6 +54,15 @@ func (c *Cluster) ping(ctx context.Context) error {
 		return err
 	}
 	return conn.Close(ctx)
+}
+
+// retryable reports whether a failed connection may succeed later: the
+// server is not listening yet, or answers that it is starting up
+// (cannot_connect_now). A refusal such as an unknown role (a User other than
+// the one the cluster was created with) will not change.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return !errors.As(err, &pgErr) || pgErr.Code == "57P03"
 }
 
 // exitedDuringStartup describes a server that exited before it was ready;

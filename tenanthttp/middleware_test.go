@@ -183,7 +183,7 @@ func TestHostsRouteToTheirTenantAndHostileHostsAreRefused(t *testing.T) {
 
 func TestFallbackDomains(t *testing.T) {
 	t.Parallel()
-	env, _ := setup(t, &tenanthttp.Config{})
+	env := tenanttest.Setup(t, nil) // no tenants: fallback hosts are never looked up
 	t.Run("IP address served only when listed", func(t *testing.T) {
 		cfg := &tenanthttp.Config{FallbackDomains: []string{"127.0.0.1", "[0:0::1]"}, Public: publicSite()}
 		h := tenanthttp.Middleware(env.Registry, cfg)(tenantEcho())
@@ -247,32 +247,16 @@ func TestSuspendedTenantGets503UntilReactivated(t *testing.T) {
 		t.Errorf("Cache-Control = %q, want no-store", cc)
 	}
 	checkServed(t, h, "beta.test", "beta")
+	checkRetryAfterIsConfigurable(t, env)
 
 	setStatus(t, env, "alpha", tenantry.StatusActive)
 	checkServed(t, h, "alpha.test", "alpha")
 }
 
-func TestTerminatedTenantGets503WithoutRetryAfter(t *testing.T) {
-	t.Parallel()
-	env, h := setup(t, nil)
-	checkServed(t, h, "alpha.test", "alpha")
-	setStatus(t, env, "alpha", tenantry.StatusTerminated)
-
-	w := serve(h, "alpha.test")
-	p := checkProblem(t, http.StatusServiceUnavailable, w.Header(), w.Body.Bytes())
-	if p.Detail != "this tenant is terminated" {
-		t.Errorf("detail = %q", p.Detail)
-	}
-	if ra, ok := w.Header()["Retry-After"]; ok {
-		t.Errorf("Retry-After = %q, want none", ra)
-	}
-	checkServed(t, h, "beta.test", "beta")
-}
-
-func TestRetryAfterIsConfigurable(t *testing.T) {
-	t.Parallel()
-	env, _ := setup(t, &tenanthttp.Config{})
-	setStatus(t, env, "alpha", tenantry.StatusSuspended)
+// checkRetryAfterIsConfigurable asserts the Retry-After that
+// Config.RetryAfter gives the suspended tenant alpha.
+func checkRetryAfterIsConfigurable(t *testing.T, env *tenanttest.Env) {
+	t.Helper()
 	tests := []struct {
 		retryAfter time.Duration
 		want       string // "" means no header
@@ -292,11 +276,26 @@ func TestRetryAfterIsConfigurable(t *testing.T) {
 	}
 }
 
+func TestTerminatedTenantGets503WithoutRetryAfter(t *testing.T) {
+	t.Parallel()
+	env, h := setup(t, nil)
+	checkServed(t, h, "alpha.test", "alpha")
+	setStatus(t, env, "alpha", tenantry.StatusTerminated)
+
+	w := serve(h, "alpha.test")
+	p := checkProblem(t, http.StatusServiceUnavailable, w.Header(), w.Body.Bytes())
+	if p.Detail != "this tenant is terminated" {
+		t.Errorf("detail = %q", p.Detail)
+	}
+	if ra, ok := w.Header()["Retry-After"]; ok {
+		t.Errorf("Retry-After = %q, want none", ra)
+	}
+	checkServed(t, h, "beta.test", "beta")
+}
+
 func TestLookupFailureIs500AndLogged(t *testing.T) {
 	t.Parallel()
-	env := tenanttest.Setup(t, nil)
-	env.CreateTenant(t, "alpha")
-	pool := tenanttest.Pool(t, env.URL)
+	pool := tenanttest.Pool(t, tenanttest.AdminURL(t))
 	pool.Close() // every lookup now fails
 	var logs bytes.Buffer
 	h := tenanthttp.Middleware(registry.New(pool, nil), &tenanthttp.Config{
