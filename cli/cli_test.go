@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -11,7 +12,14 @@ import (
 	"github.com/tenantry/tenantry/tenanttest"
 )
 
-func TestMain(m *testing.M) { tenanttest.Main(m) }
+// TestMain doubles as the tenantry command when TENANTRY_TEST_RUN_MAIN is
+// set, so tests can run it as a real process and signal it.
+func TestMain(m *testing.M) {
+	if os.Getenv("TENANTRY_TEST_RUN_MAIN") == "1" {
+		os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	tenanttest.Main(m)
+}
 
 // run invokes the command as a user would, with DATABASE_URL and
 // TENANTRY_DIR from the test's environment, and returns the exit status and
