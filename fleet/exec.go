@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -16,6 +17,10 @@ import (
 // schema.
 const maxOutputRows = 1000
 
+// errNoSchema is Exec's error for a selected schema that does not exist,
+// such as a static schema not migrated yet.
+var errNoSchema = errors.New("no such schema")
+
 // Output is what one statement of Exec's SQL returned in one schema.
 type Output struct {
 	Command   string     `json:"command"`
@@ -26,8 +31,9 @@ type Output struct {
 
 // Exec runs sql (one or more statements, no parameters) in each of schemas,
 // one transaction per schema with search_path set to the schema then public,
-// as the login role. A schema whose SQL fails is rolled back and reported;
-// the others go on. With opts.DryRun nothing is executed.
+// as the login role. A schema whose SQL fails, or that does not exist, is
+// rolled back and reported; the others go on. With opts.DryRun nothing is
+// executed.
 func (f *Fleet) Exec(ctx context.Context, schemas []Schema, sql string, opts *Options) (*Report, error) {
 	if opts == nil {
 		opts = &Options{}
@@ -51,8 +57,14 @@ func (f *Fleet) execOne(ctx context.Context, s Schema, sql string) Result {
 		if s.Kind != KindPublic {
 			path += ", public"
 		}
-		if _, err := tx.Exec(ctx, "SELECT set_config('search_path', $1, true)", path); err != nil {
+		// A missing schema would leave public alone on the path: refuse.
+		var exists bool
+		if err := tx.QueryRow(ctx, "SELECT set_config('search_path', $1, true), EXISTS (SELECT FROM pg_namespace WHERE nspname = $2)",
+			path, s.Name).Scan(nil, &exists); err != nil {
 			return err
+		}
+		if !exists {
+			return errNoSchema
 		}
 		results, err := tx.Conn().PgConn().Exec(ctx, sql).ReadAll()
 		if err != nil {

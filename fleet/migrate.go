@@ -69,6 +69,11 @@ func (f *Fleet) behind(ctx context.Context, schemas []Schema, report *Report, op
 	return work, nil
 }
 
+// migrateTx is READ COMMITTED whatever the server's default: a snapshot
+// taken before the schema's advisory lock is granted would hide the ledger
+// rows of the run that held it, and Apply would run their migrations again.
+var migrateTx = pgx.TxOptions{IsoLevel: pgx.ReadCommitted}
+
 // errDryRun rolls back a dry run's transaction.
 var errDryRun = errors.New("dry run")
 
@@ -76,7 +81,7 @@ func (f *Fleet) migrateOne(ctx context.Context, s Schema, dry bool) Result {
 	start := time.Now()
 	res := Result{Schema: s.Name, Kind: s.Kind}
 	var mres migrate.Result
-	err := pgx.BeginFunc(ctx, f.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, f.pool, migrateTx, func(tx pgx.Tx) error {
 		var err error
 		mres, err = f.setFor(s.Kind).Apply(ctx, tx, s.Name, &migrate.Options{CreateSchema: s.Kind == KindStatic, DryRun: dry})
 		switch {

@@ -62,9 +62,12 @@ var ErrOutOfOrder = errors.New("numbered below a migration the schema already ha
 // Apply brings schema up to the set's latest version inside tx, which the
 // caller commits or rolls back. It takes the schema's advisory lock first, so
 // concurrent callers on the same schema run one after the other and the
-// second finds nothing to do. On failure it returns an *Error and the caller
-// must roll back. Apply sets a transaction-local search_path to the schema
-// alone, so migration files use unqualified names for the schema's objects.
+// second finds nothing to do. That needs tx to be READ COMMITTED: under
+// REPEATABLE READ or SERIALIZABLE its snapshot predates the lock, so the
+// caller that waited cannot see what the other applied, runs it again and
+// fails. On failure Apply returns an *Error and the caller must roll back.
+// Apply sets a transaction-local search_path to the schema alone, so
+// migration files use unqualified names for the schema's objects.
 func (s *Set) Apply(ctx context.Context, tx pgx.Tx, schema string, opts *Options) (Result, error) {
 	if opts == nil {
 		opts = &Options{}
