@@ -194,6 +194,16 @@ func TestMisuseGetsAClearMessage(t *testing.T) {
 	assertOnlyTenant(t, url, "taken")
 }
 
+func TestBadStaticSchemasAreRefused(t *testing.T) {
+	setupCLI(t)
+	for _, v := range []string{"public", "tenant_acme", "Main", "a;b", "_tenantry_spare_1"} {
+		t.Setenv("TENANTRY_STATIC_SCHEMAS", v)
+		if code, _, errOut := run(t, "whowill"); code != ExitUsage || !strings.Contains(errOut, "TENANTRY_STATIC_SCHEMAS") {
+			t.Errorf("static schema %q: exit %d, stderr %q", v, code, errOut)
+		}
+	}
+}
+
 func TestNoDatabaseIsExplained(t *testing.T) {
 	t.Setenv("DATABASE_URL", "")
 	t.Setenv("TENANTRY_DIR", t.TempDir())

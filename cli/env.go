@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/fleet"
 	"github.com/tenantry/tenantry/provision"
 	"github.com/tenantry/tenantry/registry"
@@ -98,6 +99,9 @@ func (a *app) open(ctx context.Context, maxConns int32) (*deps, error) {
 }
 
 func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*deps, error) {
+	if err := checkStaticSchemas(s.staticSchemas); err != nil {
+		return nil, err
+	}
 	cfg, err := pgxpool.ParseConfig(s.databaseURL)
 	if err != nil {
 		return nil, usagef("DATABASE_URL: %v", err)
@@ -120,4 +124,18 @@ func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*d
 		provisioner: provision.New(pool, &provision.Config{StaticSchemas: s.staticSchemas, DisableRoles: s.disableRoles, Logger: log}),
 		fleet:       fleet.New(pool, &fleet.Config{StaticSchemas: s.staticSchemas, Logger: log}),
 	}, nil
+}
+
+// checkStaticSchemas refuses static schema names that are not plain
+// identifiers or that would collide with public or a tenant's schema.
+func checkStaticSchemas(names []string) error {
+	for _, n := range names {
+		if err := tenantry.ValidateSchemaName(n); err != nil {
+			return usagef("TENANTRY_STATIC_SCHEMAS: %v", err)
+		}
+		if _, isTenant := tenantry.SlugFromSchema(n); n == "public" || isTenant || strings.HasPrefix(n, "_tenantry") {
+			return usagef("TENANTRY_STATIC_SCHEMAS: %q is public, a tenant's or a spare's schema name", n)
+		}
+	}
+	return nil
 }
