@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/migrate"
 	"github.com/tenantry/tenantry/migrations"
 	"github.com/tenantry/tenantry/tenantdb"
@@ -18,12 +19,15 @@ import (
 // MaxBodyBytes is the largest request body the server reads (1 MiB).
 const MaxBodyBytes = 1 << 20
 
-// Config is what NewHandler wires together. Pool, Resolver and DB are
-// required.
+// Config is what NewHandler wires together. Pool, Resolver, DB and Signer
+// are required.
 type Config struct {
 	Pool     *pgxpool.Pool
 	Resolver tenanthttp.Resolver // usually a *registry.Registry
 	DB       *tenantdb.DB
+	Signer   *auth.Signer // signs and checks access tokens
+	// Policy says what each role may do. Default auth.DefaultPolicy.
+	Policy auth.Policy
 	// FallbackDomains are served the public site instead of a tenant.
 	// Default none.
 	FallbackDomains []string
@@ -37,43 +41,58 @@ type Config struct {
 
 // NewHandler returns the server's handler.
 func NewHandler(cfg *Config) (http.Handler, error) {
-	if cfg == nil || cfg.Pool == nil || cfg.Resolver == nil || cfg.DB == nil {
-		return nil, errors.New("api: Config.Pool, Config.Resolver and Config.DB are required")
+	if cfg == nil || cfg.Pool == nil || cfg.Resolver == nil || cfg.DB == nil || cfg.Signer == nil {
+		return nil, errors.New("api: Config.Pool, Config.Resolver, Config.DB and Config.Signer are required")
 	}
 	c := *cfg
 	if c.Shared == nil {
 		c.Shared = migrations.Shared()
 	}
+	if c.Policy == nil {
+		c.Policy = auth.DefaultPolicy
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &server{cfg: c, log: c.Logger}
+	rest := http.NewServeMux()
+	s.newREST(rest)
+	rest.HandleFunc("/", notFound)
+	s.rest = trimSlash(rest)
 	tenantRoutes := tenanthttp.Middleware(c.Resolver, &tenanthttp.Config{
 		FallbackDomains: c.FallbackDomains,
 		Public:          http.HandlerFunc(s.public),
 		Logger:          c.Logger,
-	})(noteTenant(s.tenantMux()))
+		RequestID:       func(r *http.Request) string { return RequestID(r.Context()) },
+	})(noteTenant(s.tenantRoutes()))
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", s.healthz)
 	root.HandleFunc("GET /readyz", s.readyz)
+	root.Handle("GET "+OpenAPIPath, s.rest)
 	root.Handle("/", tenantRoutes)
 	return s.logRequests(recoverPanics(s.log, limitBody(root))), nil
 }
 
 type server struct {
-	cfg Config
-	log *slog.Logger
+	cfg  Config
+	log  *slog.Logger
+	rest http.Handler // the huma operations
 }
 
-// tenantMux routes requests already resolved to an active tenant.
-func (s *server) tenantMux() http.Handler {
+// tenantRoutes routes requests already resolved to an active tenant: the
+// tenant API, never the platform's.
+func (s *server) tenantRoutes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/tenant", s.tenantInfo)
 	mux.HandleFunc("GET /api/tenant/", s.tenantInfo)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		tenanthttp.WriteProblem(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
-	})
+	mux.HandleFunc("/api/platform/", notFound)
+	mux.Handle("/api/", s.rest)
+	mux.HandleFunc("/", notFound)
 	return mux
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) {
+	tenanthttp.WriteProblem(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 }
 
 // tenantInfo is what anyone reaching a tenant's host may know of it.

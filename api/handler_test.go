@@ -14,6 +14,7 @@ import (
 
 	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/api"
+	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/tenanttest"
 )
 
@@ -49,7 +50,11 @@ func setup(t *testing.T) (*tenanttest.Env, *httptest.Server, *lockedBuffer) {
 	env.CreateTenant(t, "alpha")
 	env.CreateTenant(t, "beta")
 	logs := &lockedBuffer{}
-	h, err := api.NewHandler(&api.Config{Pool: env.Pool, Resolver: env.Registry, DB: env.DB,
+	signer, err := auth.NewSigner([]byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := api.NewHandler(&api.Config{Pool: env.Pool, Resolver: env.Registry, DB: env.DB, Signer: signer,
 		FallbackDomains: []string{"example.test"}, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)

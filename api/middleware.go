@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
 	"regexp"
 	"time"
@@ -20,6 +21,8 @@ import (
 type requestInfo struct {
 	id     string
 	tenant string
+	user   int64
+	client string
 }
 
 type infoKey struct{}
@@ -31,6 +34,29 @@ func RequestID(ctx context.Context) string {
 		return info.id
 	}
 	return ""
+}
+
+// noteUser records the authenticated user for the request's log line.
+func noteUser(ctx context.Context, id int64) {
+	if info, ok := ctx.Value(infoKey{}).(*requestInfo); ok {
+		info.user = id
+	}
+}
+
+// clientIP is the address the request came from: the connection's peer.
+func clientIP(ctx context.Context) string {
+	if info, ok := ctx.Value(infoKey{}).(*requestInfo); ok {
+		return info.client
+	}
+	return ""
+}
+
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -74,13 +100,14 @@ func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 func (s *server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &requestInfo{id: newRequestID(r)}
+		info := &requestInfo{id: newRequestID(r), client: remoteHost(r)}
 		w.Header().Set("X-Request-Id", info.id)
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), infoKey{}, info)))
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("request_id", info.id),
 			slog.String("tenant", info.tenant),
+			slog.Int64("user", info.user),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status),

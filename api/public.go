@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/tenantry/tenantry/tenanthttp"
 )
@@ -16,6 +17,10 @@ const publicPage = `<!doctype html>
 // public serves the fallback domains: the platform's own site, which knows
 // nothing of any tenant.
 func (s *server) public(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/api/platform/") || r.URL.Path == "/api/platform" {
+		s.rest.ServeHTTP(w, r)
+		return
+	}
 	if r.URL.Path != "/" || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 		tenanthttp.WriteProblem(w, http.StatusNotFound, "no such endpoint on the public site: "+r.Method+" "+r.URL.Path)
 		return

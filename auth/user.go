@@ -24,9 +24,6 @@ const (
 	RoleBilling = "billing"
 )
 
-// Roles lists the built-in roles, most powerful first.
-var Roles = []string{RoleOwner, RoleAdmin, RoleMember, RoleViewer, RoleBilling}
-
 // ErrUserExists reports a username or email already taken in the tenant.
 var ErrUserExists = errors.New("a user with that username or email already exists")
 
@@ -54,10 +51,14 @@ type Querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.@+-]{1,150}$`)
+var (
+	usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.@+-]{1,150}$`)
+	rolePattern     = regexp.MustCompile(`^[a-z_]{1,32}$`)
+)
 
-// Validate checks the username, email and role (not the password's
-// strength: see ValidatePassword) and normalises the email to lower case.
+// Validate checks the username, email and the role's form (whether the role
+// exists is the Policy's business; not the password's strength either: see
+// ValidatePassword) and normalises the email to lower case.
 func (u *NewUser) Validate() error {
 	u.Username = strings.TrimSpace(u.Username)
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
@@ -70,8 +71,8 @@ func (u *NewUser) Validate() error {
 	if err := ValidateEmail(u.Email); err != nil {
 		return err
 	}
-	if !ValidRole(u.Role) {
-		return invalid("role", u.Role, "must be one of "+strings.Join(Roles, ", "))
+	if !rolePattern.MatchString(u.Role) {
+		return invalid("role", u.Role, "must be 1 to 32 characters: a-z and _")
 	}
 	return nil
 }
@@ -84,16 +85,6 @@ func ValidateEmail(email string) error {
 		return invalid("email", email, "must be an address such as ana@example.com")
 	}
 	return nil
-}
-
-// ValidRole reports whether role is one of the built-in roles.
-func ValidRole(role string) bool {
-	for _, r := range Roles {
-		if r == role {
-			return true
-		}
-	}
-	return false
 }
 
 // CreateUser validates u, hashes its password and inserts it. It returns

@@ -23,6 +23,10 @@ import (
 // devDatabase is the database "tenantry dev" creates in its cluster.
 const devDatabase = "tenantry"
 
+// secretKeyFile, under the state directory, holds the signing key "tenantry
+// dev" makes on its first run and keeps.
+const secretKeyFile = "secret_key"
+
 func (a *app) devCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "dev",
@@ -135,7 +139,7 @@ func (a *app) devMigrate(ctx context.Context, d *deps) error {
 
 // ensureSecretKey makes the signing key file on the first run and keeps it.
 func ensureSecretKey(stateDir string) error {
-	path := filepath.Join(stateDir, "secret_key")
+	path := filepath.Join(stateDir, secretKeyFile)
 	if _, err := os.Stat(path); err == nil || !errors.Is(err, os.ErrNotExist) {
 		return err
 	}

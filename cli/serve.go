@@ -7,11 +7,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tenantry/tenantry/api"
+	"github.com/tenantry/tenantry/auth"
 )
 
 // shutdownTimeout bounds how long in-flight requests may run on after a
@@ -55,7 +59,11 @@ func (a *app) fallbackDomains(s settings) []string {
 // serve runs the HTTP server and the registry listener until ctx ends, then
 // shuts the server down gracefully. ready is called once it listens.
 func (a *app) serve(ctx context.Context, d *deps, log *slog.Logger, ready func(net.Addr)) error {
-	h, err := api.NewHandler(&api.Config{Pool: d.pool, Resolver: d.registry, DB: d.db,
+	signer, err := a.signer(d.settings)
+	if err != nil {
+		return err
+	}
+	h, err := api.NewHandler(&api.Config{Pool: d.pool, Resolver: d.registry, DB: d.db, Signer: signer,
 		FallbackDomains: a.fallbackDomains(d.settings), Logger: log})
 	if err != nil {
 		return err
@@ -91,4 +99,22 @@ func (a *app) serve(ctx context.Context, d *deps, log *slog.Logger, ready func(n
 		return fmt.Errorf("shut down: %w", err)
 	}
 	return nil
+}
+
+// signer makes the token signer from TENANTRY_SECRET_KEY, or from the key
+// file "tenantry dev" keeps when the variable is not set.
+func (a *app) signer(s settings) (*auth.Signer, error) {
+	key := a.getenv("TENANTRY_SECRET_KEY")
+	if key == "" {
+		b, err := os.ReadFile(filepath.Join(s.stateDir, secretKeyFile))
+		if err != nil {
+			return nil, usagef("TENANTRY_SECRET_KEY is required: a random secret of at least 32 bytes that signs access tokens")
+		}
+		key = strings.TrimSpace(string(b))
+	}
+	signer, err := auth.NewSigner([]byte(key))
+	if err != nil {
+		return nil, usagef("TENANTRY_SECRET_KEY: %v", err)
+	}
+	return signer, nil
 }

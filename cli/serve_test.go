@@ -21,7 +21,8 @@ func TestServeStopsGracefullyOnSIGTERM(t *testing.T) {
 	mustRun(t, "migrate")
 	mustRun(t, "demo")
 	cmd := exec.Command(os.Args[0], "serve")
-	cmd.Env = append(os.Environ(), "TENANTRY_TEST_RUN_MAIN=1", "DATABASE_URL="+url, "TENANTRY_ADDR=127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "TENANTRY_TEST_RUN_MAIN=1", "DATABASE_URL="+url, "TENANTRY_ADDR=127.0.0.1:0",
+		"TENANTRY_SECRET_KEY=a-test-secret-that-is-at-least-32-bytes-long")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

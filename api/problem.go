@@ -1,0 +1,47 @@
+package api
+
+import (
+	"context"
+	"errors"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/auth"
+)
+
+// problem is the API's one error boundary: it turns the library's errors
+// into problem responses with a status and a message for the user, and logs
+// everything unexpected, which the user sees only as "internal error".
+func (s *server) problem(ctx context.Context, err error) error {
+	var se huma.StatusError
+	var ve *tenantry.ValidationError
+	var te *auth.ThrottledError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &se):
+		return err
+	case errors.As(err, &ve):
+		return huma.Error422UnprocessableEntity(ve.Error())
+	case errors.As(err, &te):
+		return throttled(te)
+	case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, auth.ErrInvalidToken), errors.Is(err, auth.ErrRefreshReused):
+		return huma.Error401Unauthorized(err.Error())
+	case errors.Is(err, auth.ErrForbidden):
+		return huma.Error403Forbidden(err.Error())
+	case errors.Is(err, auth.ErrUserNotFound), errors.Is(err, tenantry.ErrTenantNotFound), errors.Is(err, errNotFound):
+		return huma.Error404NotFound(err.Error())
+	case errors.Is(err, auth.ErrUserExists), errors.Is(err, auth.ErrLastOwner),
+		errors.Is(err, tenantry.ErrTenantExists), errors.Is(err, tenantry.ErrDomainTaken):
+		return huma.Error409Conflict(err.Error())
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return huma.NewError(499, "request cancelled")
+	}
+	s.log.ErrorContext(ctx, "internal error", "request_id", RequestID(ctx), "err", err)
+	return huma.Error500InternalServerError("internal error")
+}
+
+// errNotFound is returned by handlers for an id that names nothing in this
+// tenant.
+var errNotFound = errors.New("not found")

@@ -1,0 +1,117 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Throttling of password guessing: after MaxFailures failed logins for one
+// account from one client within FailureWindow, further attempts from that
+// client are refused until the oldest failure leaves the window. Attempts
+// refused this way are not counted, so the refusal always ends; a user
+// logging in from another client is not affected.
+const (
+	MaxFailures   = 10
+	FailureWindow = 15 * time.Minute
+)
+
+// ErrBadCredentials is the one answer to a wrong username, a wrong password
+// or a deactivated account, so none can be told from the others.
+var ErrBadCredentials = errors.New("invalid username or password")
+
+// ThrottledError refuses a login attempt made too soon after too many
+// failures.
+type ThrottledError struct {
+	RetryAfter time.Duration
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("too many failed logins: try again in %s", e.RetryAfter.Round(time.Second))
+}
+
+// dummyHash is verified against when the account does not exist, so that
+// the answer takes as long as for a real account.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("tenantry timing equaliser") // fails only without randomness
+	return h
+})
+
+// Authenticate checks a login (username or email, any case) and password
+// from client (its address) inside a transaction bound to the tenant. It
+// returns the user, ErrBadCredentials, or a *ThrottledError. Failures are
+// recorded in the transaction: commit it even when Authenticate fails.
+func Authenticate(ctx context.Context, q Querier, login, password, client string) (*User, error) {
+	account := strings.ToLower(strings.TrimSpace(login))
+	if account == "" || len(account) > 254 || len(password) > 4*MaxPasswordLen {
+		return nil, ErrBadCredentials
+	}
+	if err := checkThrottle(ctx, q, account, client); err != nil {
+		return nil, err
+	}
+	u, hash, err := findForLogin(ctx, q, account)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := VerifyPassword(password, hash)
+	if err != nil && !errors.Is(err, ErrBadHash) {
+		return nil, err
+	}
+	if !ok || u == nil || !u.IsActive {
+		return nil, recordFailure(ctx, q, account, client)
+	}
+	if err := scalar(ctx, q, `WITH d AS (DELETE FROM login_failures WHERE account = $1 AND client = $2 RETURNING 1)
+		SELECT count(*) FROM d`, account, client); err != nil {
+		return nil, fmt.Errorf("clear failed logins: %w", err)
+	}
+	return u, nil
+}
+
+// findForLogin returns the user whose username or email is account (a
+// username match first), with its hash; or nil and the dummy hash.
+func findForLogin(ctx context.Context, q Querier, account string) (*User, string, error) {
+	var u User
+	var hash string
+	err := q.QueryRow(ctx, `SELECT id, username, email, role, is_active, date_joined, password_hash
+		FROM users WHERE lower(username) = $1 OR lower(email) = $1
+		ORDER BY lower(username) = $1 DESC LIMIT 1`, account).
+		Scan(&u.ID, &u.Username, &u.Email, &u.Role, &u.IsActive, &u.DateJoined, &hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, dummyHash(), nil
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("look up user for login: %w", err)
+	}
+	return &u, hash, nil
+}
+
+func checkThrottle(ctx context.Context, q Querier, account, client string) error {
+	var n int
+	var retry float64
+	err := q.QueryRow(ctx, `SELECT count(*), coalesce(extract(epoch FROM min(failed_at) + make_interval(secs => $3) - now()), 0)
+		FROM login_failures WHERE account = $1 AND client = $2 AND failed_at > now() - make_interval(secs => $3)`,
+		account, client, FailureWindow.Seconds()).Scan(&n, &retry)
+	if err != nil {
+		return fmt.Errorf("count failed logins: %w", err)
+	}
+	if n >= MaxFailures {
+		return &ThrottledError{RetryAfter: max(time.Duration(retry*float64(time.Second)), time.Second)}
+	}
+	return nil
+}
+
+// recordFailure notes a failed login, forgets the account's failures that
+// have left the window, and returns ErrBadCredentials.
+func recordFailure(ctx context.Context, q Querier, account, client string) error {
+	err := scalar(ctx, q, `WITH old AS (DELETE FROM login_failures WHERE account = $1 AND failed_at < now() - make_interval(secs => $3))
+		INSERT INTO login_failures (account, client) VALUES ($1, $2) RETURNING 1`, account, client, FailureWindow.Seconds())
+	if err != nil {
+		return fmt.Errorf("record failed login: %w", err)
+	}
+	return ErrBadCredentials
+}
