@@ -207,4 +207,3 @@ func applyChanges(ctx context.Context, q Querier, id int64, c Changes) (*User, e
 	}
 	return u, nil
 }
-
