@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
+	"strconv"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -39,7 +40,7 @@ type Config struct {
 type Provisioner struct {
 	pool   *pgxpool.Pool
 	cfg    Config
-	dbOID  func() (uint32, error)
+	dbOID  atomic.Uint32 // the database's oid once read; 0 before
 	logger *slog.Logger
 }
 
@@ -55,9 +56,7 @@ func New(pool *pgxpool.Pool, cfg *Config) *Provisioner {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	p := &Provisioner{pool: pool, cfg: c, logger: c.Logger}
-	p.dbOID = sync.OnceValues(func() (uint32, error) { return tenantdb.DatabaseOID(context.Background(), pool) })
-	return p
+	return &Provisioner{pool: pool, cfg: c, logger: c.Logger}
 }
 
 // Create makes the tenant req describes, in one transaction, and returns it.
@@ -68,6 +67,12 @@ func New(pool *pgxpool.Pool, cfg *Config) *Provisioner {
 func (p *Provisioner) Create(ctx context.Context, req Request) (*tenantry.Tenant, error) {
 	if err := req.normalize(p.cfg.StaticSchemas); err != nil {
 		return nil, err
+	}
+	if req.Admin != nil {
+		// Validation normalises the admin in place: work on a copy, so the
+		// caller's Admin stays as given and may be shared between goroutines.
+		admin := *req.Admin
+		req.Admin = &admin
 	}
 	if err := validateAdmin(req.Admin); err != nil {
 		return nil, err
@@ -108,7 +113,8 @@ func (p *Provisioner) create(ctx context.Context, tx pgx.Tx, req *Request) (*ten
 	if err := finish(ctx, tx, id, schema, req, res.To); err != nil {
 		return nil, err
 	}
-	return registry.Find(ctx, tx, schema)
+	// By id: the schema name may also be another tenant's slug.
+	return registry.Find(ctx, tx, strconv.FormatInt(id, 10))
 }
 
 // roleFor names tenant id's role and records it, or returns "" when the
@@ -117,7 +123,7 @@ func (p *Provisioner) roleFor(ctx context.Context, tx pgx.Tx, id int64) (string,
 	if p.cfg.DisableRoles {
 		return "", nil
 	}
-	oid, err := p.dbOID()
+	oid, err := p.databaseOID(ctx, tx)
 	if err != nil {
 		return "", err
 	}
@@ -126,6 +132,21 @@ func (p *Provisioner) roleFor(ctx context.Context, tx pgx.Tx, id int64) (string,
 		return "", fmt.Errorf("record role of tenant %d: %w", id, err)
 	}
 	return role, nil
+}
+
+// databaseOID returns the oid of the pool's database, read through tx the
+// first time: a second connection taken from the pool while tx holds one
+// would deadlock once concurrent creates hold every connection.
+func (p *Provisioner) databaseOID(ctx context.Context, tx pgx.Tx) (uint32, error) {
+	if oid := p.dbOID.Load(); oid != 0 {
+		return oid, nil
+	}
+	oid, err := tenantdb.DatabaseOID(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	p.dbOID.Store(oid)
+	return oid, nil
 }
 
 // finish adds the primary domain, the fleet-summary row and the first user.

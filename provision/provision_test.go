@@ -3,6 +3,7 @@ package provision_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -122,16 +123,19 @@ func assertRole(t *testing.T, env *tenanttest.Env, ten *tenantry.Tenant) {
 	}
 }
 
+// assertTables fails t unless schema holds each table of want (it may hold
+// more: the tenant set grows).
 func assertTables(t *testing.T, env *tenanttest.Env, schema string, want ...string) {
 	t.Helper()
-	rows, _ := env.Pool.Query(context.Background(),
-		"SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename", schema)
+	rows, _ := env.Pool.Query(context.Background(), "SELECT tablename FROM pg_tables WHERE schemaname = $1", schema)
 	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("tables of %s = %q, want %q", schema, got, want)
+	for _, table := range want {
+		if !slices.Contains(got, table) {
+			t.Errorf("schema %s has tables %q, none called %s", schema, got, table)
+		}
 	}
 }
 
@@ -261,4 +265,28 @@ func TestDeleteUnknownTenantIsNotFound(t *testing.T) {
 		}
 	}
 	assertFootprint(t, env, footprint{tenants: 1, domains: 1, states: 1, schemas: 1, roles: 1})
+}
+
+// The slug tenant_x and the schema of the slug x are both "tenant_x": each
+// operation must still pick the tenant it was asked for.
+func TestSlugThatIsAnotherTenantsSchemaName(t *testing.T) {
+	t.Parallel()
+	env := tenanttest.Setup(t, nil)
+	ctx := context.Background()
+	tx, err := env.Provisioner.Create(ctx, provision.Request{Slug: "tenant_x", Name: "TX", Domain: "tx.test"})
+	if err != nil || tx.Slug != "tenant_x" {
+		t.Fatalf("Create(tenant_x) = %v, %v", tx, err)
+	}
+	x, err := env.Provisioner.Create(ctx, provision.Request{Slug: "x", Name: "X", Domain: "x.test"})
+	if err != nil || x.Slug != "x" || x.SchemaName != "tenant_x" {
+		t.Fatalf("Create(x) = %v, %v; want the tenant x in schema tenant_x", x, err)
+	}
+	got, err := env.Provisioner.Delete(ctx, "tenant_x")
+	if err != nil || got.ID != tx.ID {
+		t.Fatalf("Delete(tenant_x) = %v, %v; want the tenant whose slug is tenant_x", got, err)
+	}
+	assertGone(t, env, tx)
+	if _, err := env.Registry.Find(ctx, "x"); err != nil {
+		t.Errorf("the tenant x went too: %v", err)
+	}
 }

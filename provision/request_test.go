@@ -60,7 +60,7 @@ func TestCreateRefusesBadInput(t *testing.T) {
 		{"admin email", "email", func(r *provision.Request) { r.Admin.Email = "not-an-email" }},
 		{"admin email with name", "email", func(r *provision.Request) { r.Admin.Email = "Ana <ana@acme.example.com>" }},
 		{"admin username", "username", func(r *provision.Request) { r.Admin.Username = "ana smith" }},
-		{"admin role", "role", func(r *provision.Request) { r.Admin.Role = "god" }},
+		{"admin role", "role", func(r *provision.Request) { r.Admin.Role = "Super User!" }},
 		{"admin password missing", "password", func(r *provision.Request) { r.Admin.Password = "" }},
 	}
 	for _, tt := range tests {

@@ -16,17 +16,25 @@ const Channel = "tenantry_registry"
 // made from connString (a direct connection: LISTEN cannot work through a
 // transaction-mode pooler), and drops the cache entries they name. It
 // reconnects with backoff after errors, empties the cache on each
-// (re)connection since notifications may have been missed, and returns when
+// (re)connection and on each disconnection since notifications may have been
+// missed (until it reconnects, entries live FallbackTTL), and returns when
 // ctx ends.
 func (r *Registry) Listen(ctx context.Context, connString string) error {
 	cfg, err := pgx.ParseConfig(connString)
 	if err != nil {
 		return fmt.Errorf("registry listener: %w", err)
 	}
-	backoff := 100 * time.Millisecond
+	const firstBackoff = 100 * time.Millisecond
+	backoff := firstBackoff
 	for ctx.Err() == nil {
 		err := r.listenOnce(ctx, cfg)
-		r.listening.Store(false)
+		if r.listening.Swap(false) {
+			// Entries cached for the full TTL relied on notifications that
+			// will now be missed; drop them (after clearing the flag, so that
+			// no lookup stores one for the full TTL again).
+			r.InvalidateAll()
+			backoff = firstBackoff
+		}
 		if ctx.Err() != nil {
 			break
 		}

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -28,7 +29,8 @@ func (r *Registry) SetStatus(ctx context.Context, ref string, st tenantry.Status
 		if err != nil {
 			return fmt.Errorf("set status of tenant %s: %w", t.Slug, err)
 		}
-		out, err = Find(ctx, tx, t.SchemaName)
+		// By id: the schema name may also be another tenant's slug.
+		out, err = Find(ctx, tx, strconv.FormatInt(t.ID, 10))
 		return err
 	})
 	if err != nil {

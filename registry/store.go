@@ -49,13 +49,16 @@ func byHost(ctx context.Context, q Querier, host string) (*tenantry.Tenant, erro
 }
 
 // Find returns the tenant named by ref: its slug, its schema name, one of
-// its domains, or its numeric id. q may be a transaction, so that a caller
-// can find and change a tenant atomically. The error wraps
-// tenantry.ErrTenantNotFound when nothing matches.
+// its domains, or its numeric id. A slug may equal another tenant's schema
+// name (the slug tenant_x and the schema of the slug x): the slug wins. q may
+// be a transaction, so that a caller can find and change a tenant
+// atomically. The error wraps tenantry.ErrTenantNotFound when nothing
+// matches.
 func Find(ctx context.Context, q Querier, ref string) (*tenantry.Tenant, error) {
 	ref = strings.TrimSpace(ref)
 	t, err := queryOne(ctx, q, `WHERE t.slug = $1 OR t.schema_name = $1 OR t.id::text = $1
-		OR t.id = (SELECT tenant_id FROM public.domains WHERE domain = lower(rtrim($1, '.')))`, ref)
+		OR t.id = (SELECT tenant_id FROM public.domains WHERE domain = lower(rtrim($1, '.')))
+		ORDER BY t.slug = $1 DESC LIMIT 1`, ref)
 	if err != nil {
 		return nil, fmt.Errorf("find tenant %q: %w", ref, err)
 	}

@@ -80,14 +80,32 @@ func grantStatements(schema, role string) []string {
 // DropSchema drops schema with everything in it and, when role is not
 // empty, the tenant's role, inside tx: committed together or not at all.
 func DropSchema(ctx context.Context, tx pgx.Tx, schema, role string) error {
-	stmts := []string{"DROP SCHEMA IF EXISTS " + sqlquote.Ident(schema) + " CASCADE"}
-	if role != "" {
-		stmts = append(stmts,
-			"DROP OWNED BY "+sqlquote.Ident(role),
-			"DROP ROLE "+sqlquote.Ident(role))
-	}
-	if _, err := tx.Exec(ctx, strings.Join(stmts, ";\n")); err != nil {
+	if _, err := tx.Exec(ctx, "DROP SCHEMA IF EXISTS "+sqlquote.Ident(schema)+" CASCADE"); err != nil {
 		return fmt.Errorf("drop schema %s: %w", schema, err)
+	}
+	if role == "" {
+		return nil
+	}
+	return dropRole(ctx, tx, role)
+}
+
+// dropRole drops a tenant's role. Once its schema is gone the role holds
+// privileges nowhere else, unless an operator granted some; DROP OWNED BY
+// clears those, but PostgreSQL allows it only to a login that has the
+// role's privileges, which a NOINHERIT non-superuser login lacks. Then a
+// plain DROP ROLE is tried, and fails (rolling the whole drop back) if the
+// role was granted something outside its schema.
+func dropRole(ctx context.Context, tx pgx.Tx, role string) error {
+	var has bool
+	if err := tx.QueryRow(ctx, "SELECT pg_has_role($1, 'USAGE')", role).Scan(&has); err != nil {
+		return fmt.Errorf("drop role %s: %w", role, err)
+	}
+	sql := "DROP ROLE " + sqlquote.Ident(role)
+	if has {
+		sql = "DROP OWNED BY " + sqlquote.Ident(role) + ";\n" + sql
+	}
+	if _, err := tx.Exec(ctx, sql); err != nil {
+		return fmt.Errorf("drop role %s: %w", role, err)
 	}
 	return nil
 }
