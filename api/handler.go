@@ -12,6 +12,8 @@ import (
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/migrate"
 	"github.com/tenantry/tenantry/migrations"
+	"github.com/tenantry/tenantry/provision"
+	"github.com/tenantry/tenantry/registry"
 	"github.com/tenantry/tenantry/tenantdb"
 	"github.com/tenantry/tenantry/tenanthttp"
 )
@@ -37,6 +39,13 @@ type Config struct {
 	// Logger receives one line per request and every internal error.
 	// Default: discard.
 	Logger *slog.Logger
+	// Provisioner and Registry serve the platform API (/api/platform/ on
+	// the fallback domains): operators create and delete tenants through
+	// Provisioner and list, suspend and activate them through Registry,
+	// which should be the Resolver so that a change is seen at once. Without
+	// either, the platform API is not served (404). Default nil.
+	Provisioner *provision.Provisioner
+	Registry    *registry.Registry
 }
 
 // NewHandler returns the server's handler.

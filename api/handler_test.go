@@ -115,7 +115,7 @@ func TestHealthAndReadiness(t *testing.T) {
 			}
 		}
 	}
-	if _, err := env.Pool.Exec(context.Background(), "DELETE FROM public.tenantry_migrations WHERE version = 2"); err != nil {
+	if _, err := env.Pool.Exec(context.Background(), "DELETE FROM public.tenantry_migrations WHERE version = (SELECT max(version) FROM public.tenantry_migrations)"); err != nil {
 		t.Fatal(err)
 	}
 	if resp, body := get(t, srv, "127.0.0.1", "/readyz"); resp.StatusCode != http.StatusServiceUnavailable ||

@@ -31,6 +31,9 @@ func (s *server) newREST(mux *http.ServeMux) huma.API {
 	api := humago.New(mux, cfg)
 	s.registerTokens(api)
 	s.registerProfile(api)
+	s.registerItems(api)
+	s.registerUsers(api)
+	s.registerPlatform(api)
 	return api
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -47,29 +48,72 @@ var dummyHash = sync.OnceValue(func() string {
 // returns the user, ErrBadCredentials, or a *ThrottledError. Failures are
 // recorded in the transaction: commit it even when Authenticate fails.
 func Authenticate(ctx context.Context, q Querier, login, password, client string) (*User, error) {
-	account := strings.ToLower(strings.TrimSpace(login))
-	if account == "" || len(account) > 254 || len(password) > 4*MaxPasswordLen {
-		return nil, ErrBadCredentials
-	}
-	if err := checkThrottle(ctx, q, account, client); err != nil {
-		return nil, err
-	}
-	u, hash, err := findForLogin(ctx, q, account)
+	var u *User
+	err := userLogins.check(ctx, q, login, password, client, func(account string) (string, bool, error) {
+		var hash string
+		var err error
+		u, hash, err = findForLogin(ctx, q, account)
+		return hash, u != nil && u.IsActive, err
+	})
 	if err != nil {
 		return nil, err
 	}
+	return u, nil
+}
+
+// failureLog is the fixed SQL of one table of failed logins: a tenant's
+// login_failures, resolved through the tenant's search_path, or
+// public.operator_login_failures. Each query takes the account ($1), the
+// client ($2) and the window in seconds ($3, where used).
+type failureLog struct {
+	count  string // how many failures in the window, and seconds until the oldest leaves it
+	record string // note a failure, forgetting the account's failures older than the window
+	clear  string // forget the account's failures from the client, after a success
+}
+
+var userLogins = failureLog{
+	count: `SELECT count(*), coalesce(extract(epoch FROM min(failed_at) + make_interval(secs => $3) - now()), 0)
+		FROM login_failures WHERE account = $1 AND client = $2 AND failed_at > now() - make_interval(secs => $3)`,
+	record: `WITH old AS (DELETE FROM login_failures WHERE account = $1 AND failed_at < now() - make_interval(secs => $3))
+		INSERT INTO login_failures (account, client) VALUES ($1, $2) RETURNING 1`,
+	clear: `WITH d AS (DELETE FROM login_failures WHERE account = $1 AND client = $2 RETURNING 1)
+		SELECT count(*) FROM d`,
+}
+
+// findAccount returns the password hash of the account named by a
+// normalised login, and whether it may log in; for no account, the dummy
+// hash and false.
+type findAccount func(account string) (hash string, active bool, err error)
+
+// check is the login procedure shared by users and operators: normalise the
+// login, refuse it while throttled, verify the password against the account
+// find returns (or the dummy hash), record a failure or clear the record.
+// It returns nil, ErrBadCredentials or a *ThrottledError.
+func (l failureLog) check(ctx context.Context, q Querier, login, password, client string, find findAccount) error {
+	account := strings.ToLower(strings.TrimSpace(login))
+	if account == "" || len(account) > 254 || len(password) > 4*MaxPasswordLen ||
+		!utf8.ValidString(account) || strings.ContainsRune(account, 0) {
+		return ErrBadCredentials // no such account can exist, and PostgreSQL text cannot hold it
+	}
+	client = cleanClient(client)
+	if err := l.checkThrottle(ctx, q, account, client); err != nil {
+		return err
+	}
+	hash, active, err := find(account)
+	if err != nil {
+		return err
+	}
 	ok, err := VerifyPassword(password, hash)
 	if err != nil && !errors.Is(err, ErrBadHash) {
-		return nil, err
+		return err
 	}
-	if !ok || u == nil || !u.IsActive {
-		return nil, recordFailure(ctx, q, account, client)
+	if !ok || !active {
+		return l.recordFailure(ctx, q, account, client)
 	}
-	if err := scalar(ctx, q, `WITH d AS (DELETE FROM login_failures WHERE account = $1 AND client = $2 RETURNING 1)
-		SELECT count(*) FROM d`, account, client); err != nil {
-		return nil, fmt.Errorf("clear failed logins: %w", err)
+	if err := scalar(ctx, q, l.clear, account, client); err != nil {
+		return fmt.Errorf("clear failed logins: %w", err)
 	}
-	return u, nil
+	return nil
 }
 
 // findForLogin returns the user whose username or email is account (a
@@ -90,12 +134,10 @@ func findForLogin(ctx context.Context, q Querier, account string) (*User, string
 	return &u, hash, nil
 }
 
-func checkThrottle(ctx context.Context, q Querier, account, client string) error {
+func (l failureLog) checkThrottle(ctx context.Context, q Querier, account, client string) error {
 	var n int
 	var retry float64
-	err := q.QueryRow(ctx, `SELECT count(*), coalesce(extract(epoch FROM min(failed_at) + make_interval(secs => $3) - now()), 0)
-		FROM login_failures WHERE account = $1 AND client = $2 AND failed_at > now() - make_interval(secs => $3)`,
-		account, client, FailureWindow.Seconds()).Scan(&n, &retry)
+	err := q.QueryRow(ctx, l.count, account, client, FailureWindow.Seconds()).Scan(&n, &retry)
 	if err != nil {
 		return fmt.Errorf("count failed logins: %w", err)
 	}
@@ -107,11 +149,19 @@ func checkThrottle(ctx context.Context, q Querier, account, client string) error
 
 // recordFailure notes a failed login, forgets the account's failures that
 // have left the window, and returns ErrBadCredentials.
-func recordFailure(ctx context.Context, q Querier, account, client string) error {
-	err := scalar(ctx, q, `WITH old AS (DELETE FROM login_failures WHERE account = $1 AND failed_at < now() - make_interval(secs => $3))
-		INSERT INTO login_failures (account, client) VALUES ($1, $2) RETURNING 1`, account, client, FailureWindow.Seconds())
-	if err != nil {
+func (l failureLog) recordFailure(ctx context.Context, q Querier, account, client string) error {
+	if err := scalar(ctx, q, l.record, account, client, FailureWindow.Seconds()); err != nil {
 		return fmt.Errorf("record failed login: %w", err)
 	}
 	return ErrBadCredentials
+}
+
+// cleanClient makes a client address storable as text: valid UTF-8, no NUL,
+// at most 64 bytes. It usually is one already (the connection's peer).
+func cleanClient(client string) string {
+	client = strings.ReplaceAll(strings.ToValidUTF8(client, "?"), "\x00", "")
+	if len(client) > 64 {
+		client = strings.ToValidUTF8(client[:64], "")
+	}
+	return client
 }

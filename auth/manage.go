@@ -72,18 +72,21 @@ type Changes struct {
 }
 
 // Manager applies user management under a Policy: who may create, change
-// and delete whom.
+// and delete whom. Update and Delete first lock the tenant's active owners,
+// so concurrent changes of one tenant's users run one after another.
 type Manager struct {
 	Policy Policy
 }
 
 // mayTouch checks that actor may act on a user whose role is from and will
-// be to.
+// be to. Owners, and users of any role that may itself manage owners, are
+// touched only by actors who may manage owners: otherwise an admin could
+// hand out such a role and make owners through it.
 func (m Manager) mayTouch(actor *User, from, to string) error {
 	if !m.Policy.Allows(actor.Role, UsersManage) {
 		return ErrForbidden
 	}
-	if (from == RoleOwner || to == RoleOwner) && !m.Policy.Allows(actor.Role, OwnersManage) {
+	if (m.ownerLike(from) || m.ownerLike(to)) && !m.Policy.Allows(actor.Role, OwnersManage) {
 		return ErrForbidden
 	}
 	if !m.Policy.Has(to) {
@@ -144,8 +147,17 @@ func (m Manager) Delete(ctx context.Context, q Querier, actor *User, id int64) e
 	return nil
 }
 
-// lockTarget locks user id for change and checks actor may move it to role.
+// ownerLike reports whether role is owner or a role that may manage owners.
+func (m Manager) ownerLike(role string) bool {
+	return role == RoleOwner || m.Policy.Allows(role, OwnersManage)
+}
+
+// lockTarget locks the active owners, then user id, for change and checks
+// actor may move it to role.
 func (m Manager) lockTarget(ctx context.Context, q Querier, actor *User, id int64, role *string) (*User, error) {
+	if err := lockOwners(ctx, q); err != nil {
+		return nil, err
+	}
 	target, err := scanUser(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = $1 FOR UPDATE", id))
 	if err != nil {
 		return nil, err
@@ -157,12 +169,26 @@ func (m Manager) lockTarget(ctx context.Context, q Querier, actor *User, id int6
 	return target, m.mayTouch(actor, target.Role, to)
 }
 
-// lastOwnerCheck fails when id is the only active owner. It locks the
-// owners' rows, so two concurrent demotions cannot both pass.
+// lockOwners locks the active owners' rows in id order. Every change takes
+// these locks before its target's, so two transactions demoting two owners
+// queue on the first owner's row, and the second then sees the first's
+// change; were each to lock its own target first, both would wait for the
+// other's (a deadlock).
+func lockOwners(ctx context.Context, q Querier) error {
+	err := scalar(ctx, q, `SELECT count(*) FROM (SELECT id FROM users WHERE role = 'owner' AND is_active
+		ORDER BY id FOR UPDATE) o`)
+	if err != nil {
+		return fmt.Errorf("lock owners: %w", err)
+	}
+	return nil
+}
+
+// lastOwnerCheck fails when id is the only active owner. The caller holds
+// the owners' locks (lockTarget), so two concurrent demotions cannot both
+// pass.
 func lastOwnerCheck(ctx context.Context, q Querier, id int64) error {
 	var others int
-	err := q.QueryRow(ctx, `SELECT count(*) FROM (SELECT id FROM users WHERE role = 'owner' AND is_active AND id <> $1
-		ORDER BY id FOR UPDATE) o`, id).Scan(&others)
+	err := q.QueryRow(ctx, `SELECT count(*) FROM users WHERE role = 'owner' AND is_active AND id <> $1`, id).Scan(&others)
 	if err != nil {
 		return fmt.Errorf("count owners: %w", err)
 	}

@@ -22,6 +22,12 @@ const (
 	argonThreads   = 1
 	argonSaltLen   = 16
 	argonKeyLen    = 32
+
+	// maxArgonCost bounds the work VerifyPassword will do for a stored
+	// hash, as memory (KiB) times passes: 1 GiB for one pass, some 27 times
+	// the parameters above. A damaged or planted hash beyond it would
+	// otherwise hold a login for minutes or exhaust the server's memory.
+	maxArgonCost = 1 << 20
 )
 
 // Password rules checked by ValidatePassword.
@@ -70,15 +76,23 @@ func parseHash(hash string) (argonParams, []byte, []byte, error) {
 	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
 		return p, nil, nil, ErrBadHash
 	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.memory, &p.time, &p.threads); err != nil {
+	_, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.memory, &p.time, &p.threads)
+	if err != nil || parts[3] != fmt.Sprintf("m=%d,t=%d,p=%d", p.memory, p.time, p.threads) || !p.sane() {
 		return p, nil, nil, ErrBadHash
 	}
 	salt, err1 := b64.DecodeString(parts[4])
 	key, err2 := b64.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(key) < 16 || p.time == 0 || p.threads == 0 || p.memory > 1<<22 {
+	if err1 != nil || err2 != nil || len(salt) < 8 || len(key) < 16 {
 		return p, nil, nil, ErrBadHash
 	}
 	return p, salt, key, nil
+}
+
+// sane reports whether p are parameters Argon2 allows (RFC 9106: at least
+// one pass and one lane, 8 KiB of memory per lane) within maxArgonCost.
+func (p argonParams) sane() bool {
+	return p.time > 0 && p.threads > 0 && p.memory >= 8*uint32(p.threads) &&
+		uint64(p.memory)*uint64(p.time) <= maxArgonCost
 }
 
 // ValidatePassword checks a new password against the rules: at least

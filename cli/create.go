@@ -2,13 +2,10 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
-	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/provision"
 )
 
@@ -51,7 +48,7 @@ func (a *app) createTenant(cmd *cobra.Command, fl *createFlags) error {
 		return err
 	}
 	if fl.adminUser != "" {
-		pwd, err := a.adminPassword(fl.adminPwd)
+		pwd, err := a.newPassword(fl.adminPwd, "--admin-password", "Admin password: ")
 		if err != nil {
 			return err
 		}
@@ -92,44 +89,4 @@ func (fl *createFlags) check() error {
 		return usagef("--admin-password needs --admin-username and --admin-email")
 	}
 	return nil
-}
-
-// adminPassword returns the given password, checked against the rules, or
-// asks for one twice on the terminal.
-func (a *app) adminPassword(given string) (string, error) {
-	if given == "" {
-		f, ok := a.stdin.(*os.File)
-		if !ok || !term.IsTerminal(int(f.Fd())) {
-			return "", usagef("--admin-password is required when the input is not a terminal")
-		}
-		var err error
-		if given, err = a.askPassword(f); err != nil {
-			return "", err
-		}
-	}
-	if err := auth.ValidatePassword(given); err != nil {
-		return "", &usageError{err}
-	}
-	return given, nil
-}
-
-func (a *app) askPassword(f *os.File) (string, error) {
-	read := func(prompt string) (string, error) {
-		fmt.Fprint(a.stderr, prompt)
-		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(a.stderr)
-		return string(b), err
-	}
-	p1, err := read("Admin password: ")
-	if err != nil {
-		return "", fmt.Errorf("read password: %w", err)
-	}
-	p2, err := read("Again: ")
-	if err != nil {
-		return "", fmt.Errorf("read password: %w", err)
-	}
-	if p1 != p2 {
-		return "", usagef("the passwords do not match")
-	}
-	return p1, nil
 }

@@ -64,7 +64,8 @@ func (a *app) serve(ctx context.Context, d *deps, log *slog.Logger, ready func(n
 		return err
 	}
 	h, err := api.NewHandler(&api.Config{Pool: d.pool, Resolver: d.registry, DB: d.db, Signer: signer,
-		FallbackDomains: a.fallbackDomains(d.settings), Logger: log})
+		FallbackDomains: a.fallbackDomains(d.settings), Logger: log,
+		Provisioner: d.provisioner, Registry: d.registry})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,278 @@
+package api
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/auth"
+	"github.com/tenantry/tenantry/provision"
+)
+
+// The platform API is served on the fallback domains only (the public site
+// forwards /api/platform/ here; tenants' hosts answer 404). Operators log in
+// with their account in public.operators and manage tenants through the
+// same library calls as the CLI's tenant commands: provision.Create and
+// Delete, registry.SetStatus, List and Find.
+
+// OperatorToken is what an operator's login returns. There is no refresh
+// token: an operator logs in again when the access token expires.
+type OperatorToken struct {
+	Access          string    `json:"access" doc:"JWT access token, valid for 15 minutes on the platform API only"`
+	TokenType       string    `json:"token_type" example:"Bearer"`
+	AccessExpiresAt time.Time `json:"access_expires_at"`
+}
+
+type operatorTokenOutput struct{ Body OperatorToken }
+
+// PlatformTenant is a tenant as operators see it; the field names are those
+// of "tenantry tenant list --json".
+type PlatformTenant struct {
+	ID              int64           `json:"id"`
+	Slug            string          `json:"slug"`
+	Schema          string          `json:"schema"`
+	Name            string          `json:"name"`
+	Status          tenantry.Status `json:"status" enum:"active,suspended,terminated"`
+	Locale          string          `json:"locale"`
+	Timezone        string          `json:"timezone"`
+	DefaultCurrency string          `json:"default_currency"`
+	Features        json.RawMessage `json:"features"`
+	Plan            string          `json:"plan"`
+	Domains         []string        `json:"domains" doc:"primary domain first"`
+	CreatedAt       time.Time       `json:"created_at"`
+	UpdatedAt       time.Time       `json:"updated_at"`
+}
+
+func platformTenant(t *tenantry.Tenant) PlatformTenant {
+	pt := PlatformTenant{ID: t.ID, Slug: t.Slug, Schema: t.SchemaName, Name: t.Name, Status: t.Status,
+		Locale: t.Locale, Timezone: t.Timezone, DefaultCurrency: t.DefaultCurrency, Features: t.Features,
+		Plan: t.Plan, Domains: t.Domains, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+	if pt.Domains == nil {
+		pt.Domains = []string{}
+	}
+	return pt
+}
+
+type tenantOutput struct{ Body PlatformTenant }
+
+type tenantListOutput struct {
+	Body struct {
+		Tenants []PlatformTenant `json:"tenants" doc:"every tenant, ordered by slug"`
+		Total   int              `json:"total"`
+	}
+}
+
+type tenantRefInput struct {
+	Bearer
+	Ref string `path:"ref" maxLength:"253" doc:"the tenant's slug, schema name, id or one of its domains"`
+}
+
+// newTenantAdmin is a new tenant's first user, its owner.
+type newTenantAdmin struct {
+	Username string `json:"username" maxLength:"150"`
+	Email    string `json:"email" maxLength:"254"`
+	Password string `json:"password" maxLength:"1024" doc:"at least 8 characters"`
+}
+
+type createTenantInput struct {
+	Bearer
+	Body struct {
+		Slug     string          `json:"slug" maxLength:"56" doc:"lower-case [a-z][a-z0-9_]*; the schema is tenant_<slug>"`
+		Name     string          `json:"name" maxLength:"200"`
+		Domain   string          `json:"domain" maxLength:"253" doc:"primary domain, e.g. acme.example.com"`
+		Locale   string          `json:"locale,omitempty" maxLength:"35" doc:"BCP 47 tag; default en"`
+		Timezone string          `json:"timezone,omitempty" maxLength:"64" doc:"IANA time zone; default UTC"`
+		Currency string          `json:"currency,omitempty" maxLength:"3" doc:"ISO 4217 code; default USD"`
+		Plan     string          `json:"plan,omitempty" maxLength:"64" doc:"default free"`
+		Admin    *newTenantAdmin `json:"admin,omitempty" doc:"the tenant's first user (role owner)"`
+	}
+}
+
+func (s *server) registerPlatform(api huma.API) {
+	if s.cfg.Provisioner == nil || s.cfg.Registry == nil {
+		return
+	}
+	huma.Register(api, huma.Operation{
+		OperationID: "platform-login", Method: http.MethodPost, Path: "/api/platform/token", Tags: []string{"platform"},
+		Summary:     "Log in as a platform operator",
+		Description: "After 10 failed attempts for one account from one client within 15 minutes, attempts get 429 with Retry-After.",
+		Errors:      []int{401, 404, 422, 429},
+	}, s.platformLogin)
+	op := func(id, method, path, summary string, status int, errs ...int) huma.Operation {
+		return huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{"platform"},
+			DefaultStatus: status, Security: secured, Errors: append([]int{401, 404}, errs...)}
+	}
+	const tenants, tenant = "/api/platform/tenants", "/api/platform/tenants/{ref}"
+	huma.Register(api, op("platform-list-tenants", http.MethodGet, tenants, "List every tenant", 0), s.listTenants)
+	huma.Register(api, op("platform-create-tenant", http.MethodPost, tenants,
+		"Create a tenant: schema, role, migrations, domain and first user in one transaction", http.StatusCreated, 409, 422), s.createTenant)
+	huma.Register(api, op("platform-get-tenant", http.MethodGet, tenant, "One tenant", 0), s.getTenant)
+	huma.Register(api, op("platform-suspend-tenant", http.MethodPost, tenant+"/suspend",
+		"Suspend a tenant: its hosts answer 503 until it is activated", 0), s.setStatus(tenantry.StatusSuspended))
+	huma.Register(api, op("platform-activate-tenant", http.MethodPost, tenant+"/activate", "Activate a tenant", 0),
+		s.setStatus(tenantry.StatusActive))
+	huma.Register(api, op("platform-delete-tenant", http.MethodDelete, tenant,
+		"Delete a tenant with all its data: schema, role, domains, registry row", http.StatusNoContent), s.deleteTenant)
+}
+
+var errNotOperator = huma.Error401Unauthorized("authentication required: a valid platform operator's access token")
+
+// platformOnly refuses requests resolved to a tenant: the platform API is
+// not part of any tenant's API, whatever routes the request here.
+func platformOnly(ctx context.Context) error {
+	if _, ok := tenantry.FromContext(ctx); ok {
+		return huma.Error404NotFound("the platform API is served on the base domain only")
+	}
+	return nil
+}
+
+// asOperator returns the operator the bearer token names, once the token
+// has been checked (signature, platform audience, expiry) and the operator
+// found active; else a 401.
+func (s *server) asOperator(ctx context.Context, b Bearer) (*auth.Operator, error) {
+	if err := platformOnly(ctx); err != nil {
+		return nil, err
+	}
+	claims, err := s.cfg.Signer.VerifyForOperator(b.token())
+	if err != nil {
+		return nil, errNotOperator
+	}
+	id, _ := claims.UserID() // VerifyForOperator checked it
+	o, err := auth.GetOperator(ctx, s.cfg.Pool, id)
+	if errors.Is(err, auth.ErrOperatorNotFound) || (err == nil && !o.IsActive) {
+		return nil, errNotOperator
+	}
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return o, nil
+}
+
+func (s *server) platformLogin(ctx context.Context, in *loginInput) (*operatorTokenOutput, error) {
+	if err := platformOnly(ctx); err != nil {
+		return nil, err
+	}
+	login := cmp.Or(in.Body.Username, in.Body.Email)
+	if login == "" {
+		return nil, huma.Error422UnprocessableEntity("username or email is required")
+	}
+	o, err := auth.AuthenticateOperator(ctx, s.cfg.Pool, login, in.Body.Password, clientIP(ctx))
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	access, exp, err := s.cfg.Signer.IssueForOperator(o.ID, o.Username)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &operatorTokenOutput{Body: OperatorToken{Access: access, TokenType: "Bearer", AccessExpiresAt: exp}}, nil
+}
+
+func (s *server) listTenants(ctx context.Context, in *struct{ Bearer }) (*tenantListOutput, error) {
+	if _, err := s.asOperator(ctx, in.Bearer); err != nil {
+		return nil, err
+	}
+	ts, err := s.cfg.Registry.List(ctx)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &tenantListOutput{}
+	out.Body.Tenants = make([]PlatformTenant, len(ts))
+	for i, t := range ts {
+		out.Body.Tenants[i] = platformTenant(t)
+	}
+	out.Body.Total = len(ts)
+	return out, nil
+}
+
+func (s *server) getTenant(ctx context.Context, in *tenantRefInput) (*tenantOutput, error) {
+	if _, err := s.asOperator(ctx, in.Bearer); err != nil {
+		return nil, err
+	}
+	t, err := s.cfg.Registry.Find(ctx, in.Ref)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &tenantOutput{Body: platformTenant(t)}, nil
+}
+
+// createTenant takes the CLI's path: the admin's password checked against
+// the rules, then provision.Create.
+func (s *server) createTenant(ctx context.Context, in *createTenantInput) (*tenantOutput, error) {
+	o, err := s.asOperator(ctx, in.Bearer)
+	if err != nil {
+		return nil, err
+	}
+	b := in.Body
+	req := provision.Request{Slug: b.Slug, Name: b.Name, Domain: b.Domain, Locale: b.Locale,
+		Timezone: b.Timezone, Currency: b.Currency, Plan: b.Plan}
+	if b.Admin != nil {
+		if err := auth.ValidatePassword(b.Admin.Password); err != nil {
+			return nil, s.createProblem(ctx, err)
+		}
+		req.Admin = &provision.Admin{Username: b.Admin.Username, Email: b.Admin.Email, Password: b.Admin.Password}
+	}
+	t, err := s.cfg.Provisioner.Create(ctx, req)
+	if err != nil {
+		return nil, s.createProblem(ctx, err)
+	}
+	s.cfg.Registry.Invalidate(t.ID) // forget "no tenant" answers for its domain
+	s.audit(ctx, o, "create", t)
+	return &tenantOutput{Body: platformTenant(t)}, nil
+}
+
+func (s *server) setStatus(st tenantry.Status) func(context.Context, *tenantRefInput) (*tenantOutput, error) {
+	return func(ctx context.Context, in *tenantRefInput) (*tenantOutput, error) {
+		o, err := s.asOperator(ctx, in.Bearer)
+		if err != nil {
+			return nil, err
+		}
+		t, err := s.cfg.Registry.SetStatus(ctx, in.Ref, st)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		s.audit(ctx, o, "set status "+string(st), t)
+		return &tenantOutput{Body: platformTenant(t)}, nil
+	}
+}
+
+func (s *server) deleteTenant(ctx context.Context, in *tenantRefInput) (*emptyOutput, error) {
+	o, err := s.asOperator(ctx, in.Bearer)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.cfg.Provisioner.Delete(ctx, in.Ref)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	s.cfg.Registry.Invalidate(t.ID) // stop serving its hosts now, not when the notification arrives
+	s.audit(ctx, o, "delete", t)
+	return &emptyOutput{}, nil
+}
+
+// audit logs what an operator did to a tenant.
+func (s *server) audit(ctx context.Context, o *auth.Operator, action string, t *tenantry.Tenant) {
+	s.log.InfoContext(ctx, "platform operation", "request_id", RequestID(ctx), "operator", o.Username,
+		"action", action, "tenant", t.Slug, "schema", t.SchemaName)
+}
+
+// createProblem is problem with the invalid field located in the request
+// body, so a client can tell which input to fix.
+func (s *server) createProblem(ctx context.Context, err error) error {
+	var ve *tenantry.ValidationError
+	if !errors.As(err, &ve) {
+		return s.problem(ctx, err)
+	}
+	loc := "body." + ve.Field
+	switch ve.Field {
+	case "username", "email", "password", "admin password":
+		loc = "body.admin." + strings.TrimPrefix(ve.Field, "admin ")
+	}
+	return huma.Error422UnprocessableEntity(ve.Error(), &huma.ErrorDetail{Message: ve.Reason, Location: loc, Value: ve.Value})
+}

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tenantry/tenantry/bench"
+	"github.com/tenantry/tenantry/localpg"
+)
+
+func (a *app) benchCommand() *cobra.Command {
+	var cfg bench.Config
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure provisioning and fleet migration against DESIGN.md's targets",
+		Long: `Measure the performance targets of DESIGN.md on a synthetic tenant application
+of 40 tables (each with typed columns, a foreign key to the previous one and an
+index). Each run creates a database of its own and drops it afterwards: on the
+server of DATABASE_URL when it is set, else on a private cluster started for
+the run. Figures are printed, never asserted.`,
+	}
+	cmd.PersistentFlags().IntVar(&cfg.Tables, "tables", bench.DefaultTables, "tables of the synthetic application")
+	cmd.PersistentFlags().BoolVar(&cfg.Keep, "keep", false, "keep the benchmark database afterwards")
+	cmd.AddCommand(a.benchProvisionCommand(&cfg), a.benchFleetCommand(&cfg))
+	for _, c := range cmd.Commands() {
+		c.Args = wrapArgs(c.Args)
+	}
+	return cmd
+}
+
+func (a *app) benchProvisionCommand(cfg *bench.Config) *cobra.Command {
+	var tenants int
+	cmd := &cobra.Command{
+		Use:   "provision [--tenants 20]",
+		Short: "Provisioning time of a tenant, p50/p90 (target p50 < 250 ms cold)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if tenants < 1 || tenants > 10_000 {
+				return usagef("--tenants must be from 1 to 10000, not %d", tenants)
+			}
+			return a.withBenchServer(cmd.Context(), cfg, func(cfg *bench.Config) error {
+				_, err := bench.Provision(cmd.Context(), cfg, tenants)
+				return err
+			})
+		},
+	}
+	cmd.Flags().IntVar(&tenants, "tenants", 20, "tenants to provision")
+	return cmd
+}
+
+func (a *app) benchFleetCommand(cfg *bench.Config) *cobra.Command {
+	var schemas, parallel int
+	var sweep []int
+	cmd := &cobra.Command{
+		Use:   "fleet [--schemas 1000] [--parallel 4] [--sweep 1,2,4,8]",
+		Short: "Fleet migration throughput across N schemas (target >= 200 schemas/s; no-op < 1 s at 10,000)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if schemas < 1 || schemas > 100_000 {
+				return usagef("--schemas must be from 1 to 100000, not %d", schemas)
+			}
+			if parallel < 1 || parallel > 64 {
+				return usagef("--parallel must be from 1 to 64, not %d", parallel)
+			}
+			return a.withBenchServer(cmd.Context(), cfg, func(cfg *bench.Config) error {
+				if len(sweep) > 0 {
+					_, err := bench.Sweep(cmd.Context(), cfg, schemas, sweep)
+					return err
+				}
+				_, err := bench.Fleet(cmd.Context(), cfg, schemas, parallel)
+				return err
+			})
+		},
+	}
+	cmd.Flags().IntVar(&schemas, "schemas", 1000, "tenant schemas in the fleet")
+	cmd.Flags().IntVar(&parallel, "parallel", 4, "schemas migrated at once")
+	cmd.Flags().IntSliceVar(&sweep, "sweep", nil, "instead, compare these --parallel values on the same fleet")
+	return cmd
+}
+
+// withBenchServer runs fn with cfg.AdminURL pointing at DATABASE_URL's
+// server, or at a private cluster started for the run and stopped after.
+func (a *app) withBenchServer(ctx context.Context, cfg *bench.Config, fn func(*bench.Config) error) error {
+	c := *cfg
+	c.Out = a.stdout
+	if c.AdminURL = a.getenv("DATABASE_URL"); c.AdminURL != "" {
+		return fn(&c)
+	}
+	dir, err := os.MkdirTemp("", "tenantry-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Fprintf(a.stdout, "DATABASE_URL is not set: benchmarking on a private PostgreSQL in %s\n", dir)
+	cluster, err := localpg.Start(ctx, &localpg.Config{Dir: dir, Settings: map[string]string{
+		"max_connections": "200", "shared_buffers": "256MB", "max_locks_per_transaction": strconv.Itoa(256),
+	}})
+	if err != nil {
+		return fmt.Errorf("start a private PostgreSQL for the benchmark: %w", err)
+	}
+	defer cluster.Stop()
+	c.AdminURL = cluster.URL("postgres")
+	return fn(&c)
+}
