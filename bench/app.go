@@ -27,14 +27,16 @@ func appSet(tables int) (*migrate.Set, error) {
 	return set, nil
 }
 
-// changedSet returns set plus the fleet benchmark's change: a column added
-// to one table and a new table.
-func changedSet(set *migrate.Set) (*migrate.Set, error) {
-	changed, err := set.With(set.Name(), migrate.Migration{
-		Version: changeVersion, Name: "add_notes_and_tags", SQL: changeSQL,
-	})
+// changedSet returns set plus changes fleet changes (see changeSQL),
+// numbered from changeVersion.
+func changedSet(set *migrate.Set, changes int) (*migrate.Set, error) {
+	more := make([]migrate.Migration, changes)
+	for i := range more {
+		more[i] = migrate.Migration{Version: changeVersion + i, Name: fmt.Sprintf("change_%d", i+1), SQL: changeSQL(i + 1)}
+	}
+	changed, err := set.With(set.Name(), more...)
 	if err != nil {
-		return nil, fmt.Errorf("bench: add the fleet change: %w", err)
+		return nil, fmt.Errorf("bench: add the fleet changes: %w", err)
 	}
 	return changed, nil
 }
@@ -72,14 +74,17 @@ const tableSQL = `CREATE TABLE %[1]s (
 CREATE INDEX %[1]s_parent_id_idx ON %[1]s (parent_id);
 `
 
-// changeSQL is the fleet benchmark's migration: a nullable column (a
-// catalog-only change) and a new table with a foreign key and an index.
-const changeSQL = `ALTER TABLE app_t001 ADD COLUMN notes text;
-CREATE TABLE app_tags (
+// changeSQL is the k-th fleet change: a nullable column notes_k added to
+// app_t001 (a catalog-only change) and a new table app_tags_k with a foreign
+// key and an index.
+func changeSQL(k int) string { return fmt.Sprintf(changeTemplate, k) }
+
+const changeTemplate = `ALTER TABLE app_t001 ADD COLUMN notes_%[1]d text;
+CREATE TABLE app_tags_%[1]d (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     item_id     bigint NOT NULL REFERENCES app_t001 (id) ON DELETE CASCADE,
     label       text NOT NULL CHECK (char_length(label) <= 64),
     created_at  timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX app_tags_item_id_idx ON app_tags (item_id);
+CREATE INDEX app_tags_%[1]d_item_id_idx ON app_tags_%[1]d (item_id);
 `

@@ -44,15 +44,34 @@ func TestFleetMigratesEverySchema(t *testing.T) {
 		t.Fatalf("Fleet: %v", err)
 	}
 	t.Log("\n" + out.String())
-	if res.Changed != 5 || res.Failed != 0 || res.Migrated != 5 || res.UpToDate != 5 {
-		t.Errorf("changed %d, failed %d, migrated %d, up to date %d; want 5, 0, 5, 5",
-			res.Changed, res.Failed, res.Migrated, res.UpToDate)
+	c, z := res.Change, res.NoOp
+	if c.Changed != 5 || c.Failed != 0 || res.Migrated != 5 || z.UpToDate != 5 || z.Changed != 0 {
+		t.Errorf("changed %d, failed %d, migrated %d, up to date %d then %d changed; want 5, 0, 5, 5, 0",
+			c.Changed, c.Failed, res.Migrated, z.UpToDate, z.Changed)
 	}
-	if res.PerSchema.N != 5 || res.Rate <= 0 {
-		t.Errorf("per-schema count %d, rate %.1f", res.PerSchema.N, res.Rate)
+	if c.PerSchema.N != 5 || c.Rate <= 0 {
+		t.Errorf("per-schema count %d, rate %.1f", c.PerSchema.N, c.Rate)
 	}
 	if !strings.Contains(out.String(), "schemas/s") {
 		t.Errorf("output lacks the rate:\n%s", out.String())
+	}
+}
+
+func TestSweepAppliesOneChangePerParallelism(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	points, err := Sweep(context.Background(), config(t, &out), 3, []int{1, 2})
+	if err != nil {
+		t.Fatalf("Sweep: %v", err)
+	}
+	t.Log("\n" + out.String())
+	if len(points) != 2 {
+		t.Fatalf("got %d points, want 2", len(points))
+	}
+	for _, p := range points {
+		if p.Run.Changed != 3 || p.Run.Failed != 0 {
+			t.Errorf("parallel=%d: changed %d, failed %d; want 3, 0", p.Parallel, p.Run.Changed, p.Run.Failed)
+		}
 	}
 }
 

@@ -13,9 +13,9 @@ import (
 // setting up: enough to keep two cores busy through the commits' waits.
 const setupWorkers = 4
 
-// populate provisions tenants 1..n with workers goroutines and returns how
-// long it took. The first error stops the others.
-func populate(ctx context.Context, s *session, p *provision.Provisioner, n, workers int) (time.Duration, error) {
+// populate provisions tenants 1..n with workers goroutines. The first
+// error stops the others.
+func populate(ctx context.Context, s *session, p *provision.Provisioner, n, workers int) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	start := time.Now()
@@ -33,10 +33,7 @@ func populate(ctx context.Context, s *session, p *provision.Provisioner, n, work
 		})
 	}
 	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
-		return 0, err
-	}
-	return time.Since(start), nil
+	return context.Cause(ctx)
 }
 
 // logProgress logs every tenth of the setup.

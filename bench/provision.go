@@ -41,9 +41,7 @@ type ProvisionResult struct {
 // dropped at the end unless Config.Keep; an error dropping it is returned
 // with the figures.
 func Provision(ctx context.Context, cfg *Config, tenants int) (res *ProvisionResult, err error) {
-	if tenants <= 0 {
-		tenants = DefaultTenants
-	}
+	tenants = orDefault(tenants, DefaultTenants)
 	s, err := start(ctx, cfg, 2)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,70 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/tenantry/tenantry/fleet"
+)
+
+// DefaultSweepSchemas is the number of tenant schemas Sweep creates by
+// default: enough for a steady rate, few enough to set up in a minute.
+const DefaultSweepSchemas = 100
+
+// DefaultSweepParallel is the parallelism Sweep tries by default.
+var DefaultSweepParallel = []int{1, 2, 4, 8}
+
+// SweepPoint is the fleet migration of one parallelism in Sweep.
+type SweepPoint struct {
+	Parallel int
+	Run      Run
+}
+
+// Sweep creates a database with schemas tenant schemas (default
+// DefaultSweepSchemas) of the synthetic application once, then, for each
+// value of parallel in turn (default DefaultSweepParallel), times a fleet
+// migration of its own change (a column and a table, as in Fleet) across
+// all of them. It prints one line per value and the fastest, and returns the
+// points in the order of parallel. It is how DefaultParallel is chosen for a
+// machine without paying the setup once per value.
+func Sweep(ctx context.Context, cfg *Config, schemas int, parallel []int) (points []SweepPoint, err error) {
+	schemas = orDefault(schemas, DefaultSweepSchemas)
+	if len(parallel) == 0 {
+		parallel = DefaultSweepParallel
+	}
+	s, err := start(ctx, cfg, max(slices.Max(parallel), setupWorkers)+1)
+	if err != nil {
+		return nil, err
+	}
+	defer s.end(ctx, &err)
+	if points, err = s.sweep(ctx, schemas, parallel); err != nil {
+		return nil, err
+	}
+	printSweep(s.cfg.Out, s.cfg.Tables, schemas, points)
+	return points, nil
+}
+
+// sweep sets up the fleet and applies change k+1 with parallel[k] workers.
+func (s *session) sweep(ctx context.Context, schemas int, parallel []int) ([]SweepPoint, error) {
+	var res FleetResult
+	set, err := s.setUp(ctx, schemas, &res.Setup)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(s.cfg.Out, "setup (not measured): %d tenants in %s\n", schemas, secs(res.Setup))
+	points := make([]SweepPoint, 0, len(parallel))
+	for k, p := range parallel {
+		changed, err := changedSet(set, k+1)
+		if err != nil {
+			return nil, err
+		}
+		f := fleet.New(s.pool, &fleet.Config{Tenant: changed, Logger: s.cfg.Logger})
+		run, err := s.migrateFleet(ctx, f, max(p, 1))
+		if err != nil {
+			return nil, err
+		}
+		points = append(points, SweepPoint{Parallel: p, Run: run})
+	}
+	return points, nil
+}
