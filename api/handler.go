@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/migrate"
 	"github.com/tenantry/tenantry/migrations"
@@ -92,8 +91,6 @@ type server struct {
 // tenant API, never the platform's.
 func (s *server) tenantRoutes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/tenant", s.tenantInfo)
-	mux.HandleFunc("GET /api/tenant/", s.tenantInfo)
 	mux.HandleFunc("/api/platform/", notFound)
 	mux.Handle("/api/", s.rest)
 	mux.HandleFunc("/", notFound)
@@ -102,31 +99,6 @@ func (s *server) tenantRoutes() http.Handler {
 
 func notFound(w http.ResponseWriter, r *http.Request) {
 	tenanthttp.WriteProblem(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
-}
-
-// tenantInfo is what anyone reaching a tenant's host may know of it.
-type tenantInfo struct {
-	Name     string `json:"name"`
-	Slug     string `json:"slug"`
-	Schema   string `json:"schema"`
-	Locale   string `json:"locale"`
-	Timezone string `json:"timezone"`
-	Currency string `json:"currency"`
-	Domain   string `json:"domain"`
-}
-
-func (s *server) tenantInfo(w http.ResponseWriter, r *http.Request) {
-	t, ok := tenantry.FromContext(r.Context())
-	if !ok {
-		tenanthttp.WriteProblem(w, http.StatusNotFound, "no tenant serves this host")
-		return
-	}
-	info := tenantInfo{Name: t.Name, Slug: t.Slug, Schema: t.SchemaName, Locale: t.Locale,
-		Timezone: t.Timezone, Currency: t.DefaultCurrency}
-	if len(t.Domains) > 0 {
-		info.Domain = t.Domains[0]
-	}
-	writeJSON(w, http.StatusOK, info)
 }
 
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {

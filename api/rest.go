@@ -29,6 +29,7 @@ func (s *server) newREST(mux *http.ServeMux) huma.API {
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
 	}
 	api := humago.New(mux, cfg)
+	s.registerTenantInfo(api)
 	s.registerTokens(api)
 	s.registerProfile(api)
 	s.registerItems(api)
