@@ -131,20 +131,22 @@ func (s *server) registerItems(api huma.API) {
 
 func (s *server) listItems(ctx context.Context, in *listItemsInput) (*itemsOutput, error) {
 	out := &itemsOutput{Body: Page[Item]{Limit: in.Limit, Offset: in.Offset}}
-	err := s.asUser(ctx, in.Bearer, auth.ItemsRead, func(tx *tenantdb.Tx, _ *auth.User) error {
-		var err error
-		out.Body.Results, out.Body.Count, err = listItems(ctx, tx, in.Limit, in.Offset)
-		return err
+	err := s.asReader(ctx, in.Bearer, auth.ItemsRead, func(b *pgx.Batch) {
+		queueListItems(b, in.Limit, in.Offset, &out.Body)
 	})
 	return out, err
 }
 
 func (s *server) getItem(ctx context.Context, in *itemInput) (*itemOutput, error) {
 	var it *Item
-	err := s.asUser(ctx, in.Bearer, auth.ItemsRead, func(tx *tenantdb.Tx, _ *auth.User) error {
-		var err error
-		it, err = getItem(ctx, tx, in.ID)
-		return err
+	err := s.asReader(ctx, in.Bearer, auth.ItemsRead, func(b *pgx.Batch) {
+		b.Queue(getItemSQL, in.ID).QueryRow(func(row pgx.Row) error {
+			var err error
+			if it, err = scanItem(row); errors.Is(err, errNotFound) {
+				return itemNotFound(in.ID)
+			}
+			return err
+		})
 	})
 	return itemResponse(it), err
 }
@@ -285,7 +287,7 @@ const (
 	bumpVersion = "updated_at = greatest(clock_timestamp(), updated_at + interval '1 microsecond')"
 
 	listItemsSQL = "WITH i AS (SELECT * FROM items ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2) " +
-		"SELECT " + itemColumns + ", (SELECT count(*) FROM items)" + withCreator + " ORDER BY i.created_at DESC, i.id DESC"
+		"SELECT " + itemColumns + withCreator + " ORDER BY i.created_at DESC, i.id DESC"
 	getItemSQL    = "WITH i AS (SELECT * FROM items WHERE id = $1) SELECT " + itemColumns + withCreator
 	insertItemSQL = "WITH i AS (INSERT INTO items (title, description, created_by) VALUES ($1, $2, $3) RETURNING *) " +
 		"SELECT " + itemColumns + withCreator
@@ -295,13 +297,6 @@ const (
 	deleteItemSQL = "DELETE FROM items WHERE id = $1 AND ($2::timestamptz[] IS NULL OR updated_at = ANY($2)) RETURNING id"
 )
 
-func getItem(ctx context.Context, tx *tenantdb.Tx, id int64) (*Item, error) {
-	it, err := scanItem(tx.QueryRow(ctx, getItemSQL, id))
-	if errors.Is(err, errNotFound) {
-		return nil, itemNotFound(id)
-	}
-	return it, err
-}
 
 // scanItem reads one item; errNotFound when there is none.
 func scanItem(row pgx.Row) (*Item, error) {
@@ -317,26 +312,26 @@ func scanItem(row pgx.Row) (*Item, error) {
 	return &it, nil
 }
 
-// listItems returns a page of items, newest first, and how many there are.
-func listItems(ctx context.Context, tx *tenantdb.Tx, limit int, offset int64) ([]Item, int64, error) {
-	rows, err := tx.Query(ctx, listItemsSQL, limit, offset)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list items: %w", err)
-	}
-	var total int64
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Item, error) {
-		var it Item
-		err := r.Scan(&it.ID, &it.Title, &it.Description, &it.CreatedBy, &it.CreatedByUsername, &it.CreatedAt, &it.UpdatedAt, &total)
-		it.CreatedAt, it.UpdatedAt = it.CreatedAt.UTC(), it.UpdatedAt.UTC()
-		return it, err
-	})
-	if err != nil {
-		return nil, 0, fmt.Errorf("list items: %w", err)
-	}
-	if len(items) == 0 && offset > 0 {
-		if err := tx.QueryRow(ctx, "SELECT count(*) FROM items").Scan(&total); err != nil {
-			return nil, 0, fmt.Errorf("count items: %w", err)
+// queueListItems adds to b the queries of a page of items, newest first,
+// and of their total, filling page when b's results are read.
+func queueListItems(b *pgx.Batch, limit int, offset int64, page *Page[Item]) {
+	b.Queue(listItemsSQL, limit, offset).Query(func(rows pgx.Rows) error {
+		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Item, error) {
+			var it Item
+			err := r.Scan(&it.ID, &it.Title, &it.Description, &it.CreatedBy, &it.CreatedByUsername, &it.CreatedAt, &it.UpdatedAt)
+			it.CreatedAt, it.UpdatedAt = it.CreatedAt.UTC(), it.UpdatedAt.UTC()
+			return it, err
+		})
+		if err != nil {
+			return fmt.Errorf("list items: %w", err)
 		}
-	}
-	return items, total, nil
+		page.Results = items
+		return nil
+	})
+	b.Queue("SELECT count(*) FROM items").QueryRow(func(row pgx.Row) error {
+		if err := row.Scan(&page.Count); err != nil {
+			return fmt.Errorf("count items: %w", err)
+		}
+		return nil
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/auth"
@@ -33,28 +34,70 @@ var errUnauthorized = huma.Error401Unauthorized("authentication required: a vali
 // tenant (signature, audience, tenant id, expiry), the user found active,
 // and its current role (from the database, not the token) allowed perm.
 func (s *server) asUser(ctx context.Context, b Bearer, perm auth.Permission, fn func(tx *tenantdb.Tx, u *auth.User) error) error {
-	t, err := tenantry.Require(ctx)
+	t, uid, err := s.bearer(ctx, b)
 	if err != nil {
-		return huma.Error404NotFound("no tenant serves this host")
+		return err
 	}
-	claims, err := s.cfg.Signer.VerifyForTenant(b.token(), t)
-	if err != nil {
-		return errUnauthorized
-	}
-	uid, _ := claims.UserID() // VerifyForTenant checked it
 	err = s.cfg.DB.InTenant(ctx, t, func(tx *tenantdb.Tx) error {
 		u, err := auth.GetUser(ctx, tx, uid)
-		if errors.Is(err, auth.ErrUserNotFound) || (err == nil && !u.IsActive) {
-			return errUnauthorized
-		}
-		if err != nil {
+		if err := s.admit(ctx, u, err, perm); err != nil {
 			return err
-		}
-		noteUser(ctx, u.ID)
-		if !s.cfg.Policy.Allows(u.Role, perm) {
-			return huma.Error403Forbidden("your role (" + u.Role + ") does not allow this")
 		}
 		return fn(tx, u)
 	})
 	return s.problem(ctx, err)
+}
+
+// asReader is asUser for reads whose queries do not depend on each other:
+// queue adds them to a batch that runs with the user's lookup in one round
+// trip (tenantdb.DB.Pipeline). Their results, read by the batch's callbacks,
+// are used only once the user has passed the same checks as asUser's.
+func (s *server) asReader(ctx context.Context, b Bearer, perm auth.Permission, queue func(batch *pgx.Batch)) error {
+	t, uid, err := s.bearer(ctx, b)
+	if err != nil {
+		return err
+	}
+	var u *auth.User
+	var uerr error
+	batch := &pgx.Batch{}
+	auth.QueueGetUser(batch, uid, func(got *auth.User, err error) { u, uerr = got, err })
+	queue(batch)
+	err = s.cfg.DB.Pipeline(ctx, t, batch)
+	if u != nil || errors.Is(uerr, auth.ErrUserNotFound) { // the lookup was answered: it decides first
+		if aerr := s.admit(ctx, u, uerr, perm); aerr != nil {
+			return s.problem(ctx, aerr)
+		}
+	}
+	return s.problem(ctx, err)
+}
+
+// bearer checks the request's token against its tenant and returns both
+// and the user id the token names.
+func (s *server) bearer(ctx context.Context, b Bearer) (*tenantry.Tenant, int64, error) {
+	t, err := tenantry.Require(ctx)
+	if err != nil {
+		return nil, 0, huma.Error404NotFound("no tenant serves this host")
+	}
+	claims, err := s.cfg.Signer.VerifyForTenant(b.token(), t)
+	if err != nil {
+		return nil, 0, errUnauthorized
+	}
+	uid, _ := claims.UserID() // VerifyForTenant checked it
+	return t, uid, nil
+}
+
+// admit decides on the user a token names, as loaded (u, err): missing or
+// inactive is 401, a role without perm is 403.
+func (s *server) admit(ctx context.Context, u *auth.User, err error, perm auth.Permission) error {
+	if errors.Is(err, auth.ErrUserNotFound) || (err == nil && !u.IsActive) {
+		return errUnauthorized
+	}
+	if err != nil {
+		return err
+	}
+	noteUser(ctx, u.ID)
+	if !s.cfg.Policy.Allows(u.Role, perm) {
+		return huma.Error403Forbidden("your role (" + u.Role + ") does not allow this")
+	}
+	return nil
 }

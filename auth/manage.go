@@ -233,3 +233,17 @@ func applyChanges(ctx context.Context, q Querier, id int64, c Changes) (*User, e
 	}
 	return u, nil
 }
+
+// QueueGetUser adds the lookup of user id to b, for running in one round
+// trip with other work (tenantdb.DB.Pipeline); done receives the user or
+// ErrUserNotFound when b's results are read.
+func QueueGetUser(b *pgx.Batch, id int64, done func(*User, error)) {
+	b.Queue("SELECT "+userColumns+" FROM users WHERE id = $1", id).QueryRow(func(row pgx.Row) error {
+		u, err := scanUser(row)
+		done(u, err)
+		if errors.Is(err, ErrUserNotFound) {
+			return nil // an answer, not a failure of the batch
+		}
+		return err
+	})
+}

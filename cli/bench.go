@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,7 +27,7 @@ the run. Figures are printed, never asserted.`,
 	}
 	cmd.PersistentFlags().IntVar(&cfg.Tables, "tables", bench.DefaultTables, "tables of the synthetic application")
 	cmd.PersistentFlags().BoolVar(&cfg.Keep, "keep", false, "keep the benchmark database afterwards")
-	cmd.AddCommand(a.benchProvisionCommand(&cfg), a.benchFleetCommand(&cfg))
+	cmd.AddCommand(a.benchProvisionCommand(&cfg), a.benchFleetCommand(&cfg), a.benchHTTPCommand(&cfg), a.benchLoadCommand())
 	for _, c := range cmd.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}
@@ -103,4 +105,48 @@ func (a *app) withBenchServer(ctx context.Context, cfg *bench.Config, fn func(*b
 	defer cluster.Stop()
 	c.AdminURL = cluster.URL("postgres")
 	return fn(&c)
+}
+
+func (a *app) benchHTTPCommand(cfg *bench.Config) *cobra.Command {
+	var opts bench.HTTPOptions
+	cmd := &cobra.Command{
+		Use:   "http [--tenants 100] [--clients 2,32] [--duration 10s]",
+		Short: "Requests/s and latency of GET /api/items/ (target >= 5,000 req/s), and the isolation cost (target <= 15%)",
+		Long: `Serve the reference API on a loopback port and load it from a separate process
+("tenantry bench load"): GET /api/items/ (20 rows) for one tenant and rotating
+across all, at each client count. Then compare the items query bare on the
+pool with the same query in an isolated tenant transaction.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Tenants < 1 || opts.Tenants > 10_000 {
+				return usagef("--tenants must be from 1 to 10000, not %d", opts.Tenants)
+			}
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			opts.LoadCommand = func(ctx context.Context) *exec.Cmd { return exec.CommandContext(ctx, exe, "bench", "load") }
+			return a.withBenchServer(cmd.Context(), cfg, func(cfg *bench.Config) error {
+				_, err := bench.HTTP(cmd.Context(), cfg, opts)
+				return err
+			})
+		},
+	}
+	cmd.Flags().IntVar(&opts.Tenants, "tenants", 100, "tenants to rotate across")
+	cmd.Flags().IntSliceVar(&opts.Clients, "clients", []int{2, 32}, "concurrent clients, one run each")
+	cmd.Flags().DurationVar(&opts.Duration, "duration", 10*time.Second, "length of each run")
+	return cmd
+}
+
+// benchLoadCommand is the load generator half of "bench http", run as a
+// process of its own: a spec on standard input, the result on standard
+// output.
+func (a *app) benchLoadCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:    "load",
+		Short:  "The load generator of bench http (reads a JSON spec on standard input)",
+		Hidden: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return bench.Load(cmd.Context(), a.stdin, a.stdout)
+		},
+	}
 }

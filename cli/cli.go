@@ -72,7 +72,7 @@ func (a *app) rootCommand() *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(a.devCommand(), a.serveCommand(), a.migrateCommand(), a.whowillCommand(),
-		a.execCommand(), a.tenantCommand(), a.operatorCommand(), a.demoCommand())
+		a.execCommand(), a.tenantCommand(), a.operatorCommand(), a.demoCommand(), a.benchCommand())
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}

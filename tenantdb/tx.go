@@ -58,12 +58,21 @@ const rollbackTimeout = 5 * time.Second
 // nil. When fn returns an error or panics, or ctx ends, the transaction is
 // rolled back and the error (or panic) passed on. Savepoints taken with
 // tx.Begin keep the binding: it is set before any of them.
-func (db *DB) InTenant(ctx context.Context, t *tenantry.Tenant, fn func(tx *Tx) error) (err error) {
+func (db *DB) InTenant(ctx context.Context, t *tenantry.Tenant, fn func(tx *Tx) error) error {
+	return db.inTenant(ctx, db.pool, t, fn)
+}
+
+// beginner is a pool or one of its connections.
+type beginner interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
+func (db *DB) inTenant(ctx context.Context, on beginner, t *tenantry.Tenant, fn func(tx *Tx) error) (err error) {
 	begin, err := db.bindSQL(t)
 	if err != nil {
 		return err
 	}
-	ptx, err := db.pool.BeginTx(ctx, pgx.TxOptions{BeginQuery: begin})
+	ptx, err := on.BeginTx(ctx, pgx.TxOptions{BeginQuery: begin})
 	if err != nil {
 		return fmt.Errorf("begin transaction for tenant %s: %w", t.Slug, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -256,5 +257,37 @@ func (f *fixture) assertItems(t *testing.T, ten *tenantry.Tenant, want int) {
 	})
 	if err != nil || n != want {
 		t.Errorf("tenant %s has %d items (err %v), want %d", ten.Slug, n, err, want)
+	}
+}
+
+func TestPipelineIsBoundAndLeavesNothing(t *testing.T) {
+	for _, login := range logins {
+		t.Run(login.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t, login.opts)
+			ctx := context.Background()
+			var title, role string
+			var n int
+			b := &pgx.Batch{}
+			b.Queue("SELECT title FROM items").QueryRow(func(r pgx.Row) error { return r.Scan(&title) })
+			b.Queue("SELECT current_user, (SELECT count(*) FROM items)").QueryRow(func(r pgx.Row) error { return r.Scan(&role, &n) })
+			if err := f.db.Pipeline(ctx, f.b, b); err != nil {
+				t.Fatal(err)
+			}
+			if title != "item of beta" || role != f.b.RoleName || n != 1 {
+				t.Errorf("pipeline saw %q as %q (%d items), want beta's one item as beta's role", title, role, n)
+			}
+			f.assertClean(t)
+			bad := &pgx.Batch{}
+			bad.Queue("INSERT INTO items (title) VALUES ('lost')")
+			bad.Queue("SELECT count(*) FROM tenant_alpha.items")
+			err := f.db.Pipeline(ctx, f.b, bad)
+			var pgErr *pgconn.PgError
+			if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+				t.Errorf("another tenant's table in a pipeline: got %v, want permission denied", err)
+			}
+			f.assertClean(t)
+			f.assertItems(t, f.b, 1)
+		})
 	}
 }

@@ -1,0 +1,86 @@
+package tenantdb
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/internal/sqlquote"
+)
+
+// Pipeline runs the queries of b inside a transaction bound to t, in one
+// round trip: BEGIN, the binding, b's queries and COMMIT are sent together.
+// Results reach b's callbacks (QueuedQuery.Query, QueryRow, Exec) as they are
+// read. It is for work whose statements do not depend on each other's
+// results, such as a page of rows and their total; InTenant is for the rest.
+// If any query or callback fails, the transaction is rolled back and the
+// error returned. The binding ends with the transaction, as with InTenant.
+func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (err error) {
+	if err := tenantry.ValidateSchemaName(t.SchemaName); err != nil {
+		return fmt.Errorf("tenant %s: %w", t.Slug, err)
+	}
+	if db.roles && t.RoleName == "" {
+		return fmt.Errorf("tenant %s: %w", t.Slug, ErrNoRole)
+	}
+	full := &pgx.Batch{}
+	begun := false
+	full.Queue("BEGIN").Exec(func(pgconn.CommandTag) error { begun = true; return nil })
+	full.Queue(db.bindQuery(), db.bindArgs(t)...)
+	full.QueuedQueries = append(full.QueuedQueries, b.QueuedQueries...)
+	full.Queue("COMMIT")
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("pipeline for tenant %s: %w", t.Slug, err)
+	}
+	defer conn.Release()
+	err = conn.SendBatch(ctx, full).Close()
+	if err != nil && !begun && ctx.Err() == nil {
+		// Nothing ran: pgx prepares a statement it has not seen on this
+		// connection before sending the batch, outside any binding, where
+		// the tenant's tables do not resolve. Run the batch in a bound
+		// transaction on the same connection instead: that prepares and
+		// caches its statements, so the next pipeline here takes one trip.
+		return db.inTenant(ctx, conn, t, func(tx *Tx) error { return tx.SendBatch(ctx, requeue(b)).Close() })
+	}
+	if err != nil {
+		// The server skipped the rest up to COMMIT and left the transaction
+		// failed; end it here. A connection that cannot is closed by the
+		// pool on release, since it is not idle.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+		defer cancel()
+		_, _ = conn.Exec(rctx, "ROLLBACK")
+		return fmt.Errorf("pipeline for tenant %s: %w", t.Slug, err)
+	}
+	return nil
+}
+
+// bindQuery is the binding as one parameterised statement.
+func (db *DB) bindQuery() string {
+	q := "SELECT set_config('search_path', $1, true), set_config('tenantry.tenant_id', $2, true)"
+	if db.roles {
+		q += ", set_config('role', $3, true)"
+	}
+	return q
+}
+
+func (db *DB) bindArgs(t *tenantry.Tenant) []any {
+	args := []any{sqlquote.Ident(t.SchemaName) + ", public", strconv.FormatInt(t.ID, 10)}
+	if db.roles {
+		args = append(args, t.RoleName)
+	}
+	return args
+}
+
+// requeue copies b's queries with their callbacks but without what pgx
+// recorded of them during a failed send (their statement descriptions).
+func requeue(b *pgx.Batch) *pgx.Batch {
+	nb := &pgx.Batch{}
+	for _, qq := range b.QueuedQueries {
+		nb.Queue(qq.SQL, qq.Arguments...).Fn = qq.Fn
+	}
+	return nb
+}
