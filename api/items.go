@@ -297,7 +297,6 @@ const (
 	deleteItemSQL = "DELETE FROM items WHERE id = $1 AND ($2::timestamptz[] IS NULL OR updated_at = ANY($2)) RETURNING id"
 )
 
-
 // scanItem reads one item; errNotFound when there is none.
 func scanItem(row pgx.Row) (*Item, error) {
 	var it Item
