@@ -794,3 +794,22 @@ func checkRefusal(t *testing.T, r apiResponse, want int) {
 		}
 	}
 }
+
+func TestUnauthorizedSendsBearerChallenge(t *testing.T) {
+	t.Parallel()
+	f := newAPIFixture(t)
+	for _, c := range []struct{ method, path, body string }{
+		{"GET", "/api/profile/", ""},
+		{"GET", "/api/items/", ""},
+		{"POST", "/api/token/", `{"username":"nobody","password":"wrong password"}`},
+	} {
+		var body any
+		if c.body != "" {
+			body = json.RawMessage(c.body)
+		}
+		r := f.call(t, c.method, "alpha.test", c.path, "", body)
+		if r.Status != 401 || !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("%s %s: %d, WWW-Authenticate %q", c.method, c.path, r.Status, r.Header.Get("WWW-Authenticate"))
+		}
+	}
+}

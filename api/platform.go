@@ -122,7 +122,7 @@ func (s *server) registerPlatform(api huma.API) {
 		"Delete a tenant with all its data: schema, role, domains, registry row", http.StatusNoContent), s.deleteTenant)
 }
 
-var errNotOperator = huma.Error401Unauthorized("authentication required: a valid platform operator's access token")
+const notOperator = "authentication required: a valid platform operator's access token"
 
 // platformOnly refuses requests resolved to a tenant: the platform API is
 // not part of any tenant's API, whatever routes the request here.
@@ -142,12 +142,12 @@ func (s *server) asOperator(ctx context.Context, b Bearer) (*auth.Operator, erro
 	}
 	claims, err := s.cfg.Signer.VerifyForOperator(b.token())
 	if err != nil {
-		return nil, errNotOperator
+		return nil, unauthorized(notOperator)
 	}
 	id, _ := claims.UserID() // VerifyForOperator checked it
 	o, err := auth.GetOperator(ctx, s.cfg.Pool, id)
 	if errors.Is(err, auth.ErrOperatorNotFound) || (err == nil && !o.IsActive) {
-		return nil, errNotOperator
+		return nil, unauthorized(notOperator)
 	}
 	if err != nil {
 		return nil, s.problem(ctx, err)

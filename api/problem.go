@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -27,7 +28,7 @@ func (s *server) problem(ctx context.Context, err error) error {
 	case errors.As(err, &te):
 		return throttled(te)
 	case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, auth.ErrInvalidToken), errors.Is(err, auth.ErrRefreshReused):
-		return huma.Error401Unauthorized(err.Error())
+		return unauthorized(err.Error())
 	case errors.Is(err, auth.ErrForbidden):
 		return huma.Error403Forbidden(err.Error())
 	case errors.Is(err, auth.ErrUserNotFound), errors.Is(err, tenantry.ErrTenantNotFound), errors.Is(err, errNotFound):
@@ -45,3 +46,10 @@ func (s *server) problem(ctx context.Context, err error) error {
 // errNotFound is returned by handlers for an id that names nothing in this
 // tenant.
 var errNotFound = errors.New("not found")
+
+// unauthorized is a 401 with the challenge HTTP requires of every 401
+// (RFC 9110 15.5.2), naming the bearer scheme (RFC 6750).
+func unauthorized(msg string) error {
+	return huma.ErrorWithHeaders(huma.Error401Unauthorized(msg),
+		http.Header{"Www-Authenticate": {`Bearer realm="tenantry"`}})
+}

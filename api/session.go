@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5"
@@ -27,20 +28,20 @@ func (b Bearer) token() string {
 	return strings.TrimSpace(tok)
 }
 
-var errUnauthorized = huma.Error401Unauthorized("authentication required: a valid access token for this tenant")
+const notAuthenticated = "authentication required: a valid access token for this tenant"
 
 // asUser runs fn in one transaction bound to the request's tenant, as the
 // user the bearer token names, once the token has been checked against the
 // tenant (signature, audience, tenant id, expiry), the user found active,
 // and its current role (from the database, not the token) allowed perm.
 func (s *server) asUser(ctx context.Context, b Bearer, perm auth.Permission, fn func(tx *tenantdb.Tx, u *auth.User) error) error {
-	t, uid, err := s.bearer(ctx, b)
+	t, claims, err := s.bearer(ctx, b)
 	if err != nil {
 		return err
 	}
 	err = s.cfg.DB.InTenant(ctx, t, func(tx *tenantdb.Tx) error {
-		u, err := auth.GetUser(ctx, tx, uid)
-		if err := s.admit(ctx, u, err, perm); err != nil {
+		u, err := auth.GetUser(ctx, tx, claims.uid)
+		if err := s.admit(ctx, claims, u, err, perm); err != nil {
 			return err
 		}
 		return fn(tx, u)
@@ -53,44 +54,51 @@ func (s *server) asUser(ctx context.Context, b Bearer, perm auth.Permission, fn 
 // trip (tenantdb.DB.Pipeline). Their results, read by the batch's callbacks,
 // are used only once the user has passed the same checks as asUser's.
 func (s *server) asReader(ctx context.Context, b Bearer, perm auth.Permission, queue func(batch *pgx.Batch)) error {
-	t, uid, err := s.bearer(ctx, b)
+	t, claims, err := s.bearer(ctx, b)
 	if err != nil {
 		return err
 	}
 	var u *auth.User
 	var uerr error
 	batch := &pgx.Batch{}
-	auth.QueueGetUser(batch, uid, func(got *auth.User, err error) { u, uerr = got, err })
+	auth.QueueGetUser(batch, claims.uid, func(got *auth.User, err error) { u, uerr = got, err })
 	queue(batch)
 	err = s.cfg.DB.Pipeline(ctx, t, batch)
 	if u != nil || errors.Is(uerr, auth.ErrUserNotFound) { // the lookup was answered: it decides first
-		if aerr := s.admit(ctx, u, uerr, perm); aerr != nil {
+		if aerr := s.admit(ctx, claims, u, uerr, perm); aerr != nil {
 			return s.problem(ctx, aerr)
 		}
 	}
 	return s.problem(ctx, err)
 }
 
-// bearer checks the request's token against its tenant and returns both
-// and the user id the token names.
-func (s *server) bearer(ctx context.Context, b Bearer) (*tenantry.Tenant, int64, error) {
+// token is what a checked access token says.
+type token struct {
+	uid    int64
+	issued time.Time
+}
+
+// bearer checks the request's token against its tenant and returns the
+// tenant and what the token says.
+func (s *server) bearer(ctx context.Context, b Bearer) (*tenantry.Tenant, token, error) {
 	t, err := tenantry.Require(ctx)
 	if err != nil {
-		return nil, 0, huma.Error404NotFound("no tenant serves this host")
+		return nil, token{}, huma.Error404NotFound("no tenant serves this host")
 	}
 	claims, err := s.cfg.Signer.VerifyForTenant(b.token(), t)
 	if err != nil {
-		return nil, 0, errUnauthorized
+		return nil, token{}, unauthorized(notAuthenticated)
 	}
 	uid, _ := claims.UserID() // VerifyForTenant checked it
-	return t, uid, nil
+	return t, token{uid: uid, issued: claims.IssuedAt.Time}, nil
 }
 
-// admit decides on the user a token names, as loaded (u, err): missing or
-// inactive is 401, a role without perm is 403.
-func (s *server) admit(ctx context.Context, u *auth.User, err error, perm auth.Permission) error {
-	if errors.Is(err, auth.ErrUserNotFound) || (err == nil && !u.IsActive) {
-		return errUnauthorized
+// admit decides on the user a token names, as loaded (u, err): missing,
+// inactive, or with a password changed since the token was issued is 401; a
+// role without perm is 403.
+func (s *server) admit(ctx context.Context, tok token, u *auth.User, err error, perm auth.Permission) error {
+	if errors.Is(err, auth.ErrUserNotFound) || (err == nil && (!u.IsActive || u.IssuedBeforePasswordChange(tok.issued))) {
+		return unauthorized(notAuthenticated)
 	}
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tenantry/tenantry/api"
 	"github.com/tenantry/tenantry/auth"
@@ -327,5 +328,32 @@ func TestUsersBadInput(t *testing.T) {
 	r := f.call(t, "GET", "alpha.test", "/api/users", f.tokens[auth.RoleOwner], nil)
 	if !strings.Contains(r.Body, `"count":5`) || !strings.Contains(r.Body, `"email":"member@alpha.test","role":"member"`) {
 		t.Errorf("bad input changed the users: %s", r.Body)
+	}
+}
+
+// A new password ends the user's sessions at once: access tokens issued
+// before it are refused, not only its refresh tokens.
+func TestUsersPasswordChangeEndsAccessTokens(t *testing.T) {
+	t.Parallel()
+	f := newAPIFixture(t)
+	old := f.tokens[auth.RoleMember]
+	if r := f.call(t, "GET", "alpha.test", "/api/profile/", old, nil); r.Status != 200 {
+		t.Fatalf("before the change: %d", r.Status)
+	}
+	var member struct{ ID int64 }
+	f.call(t, "GET", "alpha.test", "/api/profile/", old, nil).decode(t, &member)
+	time.Sleep(1100 * time.Millisecond) // token times have whole seconds
+	r := f.call(t, "PATCH", "alpha.test", userPath(member.ID), f.tokens[auth.RoleOwner], map[string]string{"password": "a brand new password"})
+	if r.Status != 200 {
+		t.Fatalf("change password: %d %s", r.Status, r.Body)
+	}
+	for _, path := range []string{"/api/profile/", "/api/items/"} {
+		if r := f.call(t, "GET", "alpha.test", path, old, nil); r.Status != 401 {
+			t.Errorf("GET %s with a token from before the change: %d, want 401", path, r.Status)
+		}
+	}
+	fresh := f.login(t, "alpha.test", auth.RoleMember, "a brand new password")
+	if r := f.call(t, "GET", "alpha.test", "/api/profile/", fresh, nil); r.Status != 200 {
+		t.Errorf("a token from after the change: %d, want 200", r.Status)
 	}
 }

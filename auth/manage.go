@@ -17,11 +17,11 @@ var (
 	ErrLastOwner    = errors.New("the tenant's last owner cannot be demoted, deactivated or deleted")
 )
 
-const userColumns = "id, username, email, role, is_active, date_joined"
+const userColumns = "id, username, email, role, is_active, date_joined, password_changed_at"
 
 func scanUser(row pgx.Row) (*User, error) {
 	var u User
-	err := row.Scan(&u.ID, &u.Username, &u.Email, &u.Role, &u.IsActive, &u.DateJoined)
+	err := row.Scan(&u.ID, &u.Username, &u.Email, &u.Role, &u.IsActive, &u.DateJoined, &u.PasswordChangedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrUserNotFound
 	}
@@ -52,7 +52,7 @@ func ListUsers(ctx context.Context, q Rows, limit, offset int) ([]User, int, err
 	total := 0
 	users, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) {
 		var u User
-		return u, r.Scan(&u.ID, &u.Username, &u.Email, &u.Role, &u.IsActive, &u.DateJoined, &total)
+		return u, r.Scan(&u.ID, &u.Username, &u.Email, &u.Role, &u.IsActive, &u.DateJoined, &u.PasswordChangedAt, &total)
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("list users: %w", err)
@@ -220,7 +220,8 @@ func applyChanges(ctx context.Context, q Querier, id int64, c Changes) (*User, e
 		hash = &h
 	}
 	u, err := scanUser(q.QueryRow(ctx, `UPDATE users SET email = coalesce(lower($2), email), role = coalesce($3, role),
-		is_active = coalesce($4, is_active), password_hash = coalesce($5, password_hash), updated_at = now()
+		is_active = coalesce($4, is_active), password_hash = coalesce($5, password_hash),
+		password_changed_at = CASE WHEN $5::text IS NULL THEN password_changed_at ELSE now() END, updated_at = now()
 		WHERE id = $1 RETURNING `+userColumns, id, c.Email, c.Role, c.IsActive, hash))
 	if pgerr.Code(err) == pgerr.UniqueViolation {
 		return nil, fmt.Errorf("update user %d: %w", id, ErrUserExists)

@@ -35,6 +35,17 @@ type User struct {
 	Role       string    `json:"role"`
 	IsActive   bool      `json:"is_active"`
 	DateJoined time.Time `json:"date_joined"`
+	// PasswordChangedAt is when the password last changed, if ever; access
+	// tokens issued before it are refused (see IssuedBeforePasswordChange).
+	PasswordChangedAt *time.Time `json:"-"`
+}
+
+// IssuedBeforePasswordChange reports whether a token issued at iat predates
+// the user's last password change. Token times have whole seconds, so the
+// change's time is cut to its second: a token issued later in that second
+// is kept.
+func (u *User) IssuedBeforePasswordChange(iat time.Time) bool {
+	return u.PasswordChangedAt != nil && iat.Before(u.PasswordChangedAt.Truncate(time.Second))
 }
 
 // NewUser is what CreateUser needs. Role defaults to member.
