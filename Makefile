@@ -13,10 +13,11 @@ run: deps build
 test: deps check
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 
-## bench: the performance figures of DESIGN.md (provisioning, fleet migration)
+## bench: the performance figures of DESIGN.md (provisioning, fleet migration, HTTP)
 bench: deps build
 	./$(BIN) bench provision --tenants 20
 	./$(BIN) bench fleet --schemas 1000
+	./$(BIN) bench http --tenants 100
 
 build:
 	$(GO) build -o $(BIN) ./cmd/tenantry
