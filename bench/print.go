@@ -33,7 +33,7 @@ func (r *ProvisionResult) print(out io.Writer) {
 	t := newTable(out)
 	t.row(fmt.Sprintf("provision (cold, %s, no admin user)", app), n(r.Cold), r.Cold,
 		"target p50 < "+ms(ProvisionTarget), verdict(r.Cold.P50 < ProvisionTarget))
-	t.row("  raw DDL of the tenant set alone", n(r.RawDDL), r.RawDDL, "(no ledger, role, registry or commit)")
+	t.row("  raw DDL of the tenant set alone", n(r.RawDDL), r.RawDDL, "(schema + DDL + commit; no role, ledger or registry)")
 	t.row("  provision with an admin user", n(r.WithAdmin), r.WithAdmin, "(argon2id hash included)")
 	t.row("  argon2id hash alone", n(r.Hash), r.Hash)
 	t.flush()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/tenantry/tenantry/migrate"
 	"github.com/tenantry/tenantry/provision"
 )
@@ -26,7 +28,7 @@ const ProvisionTarget = 250 * time.Millisecond
 type ProvisionResult struct {
 	Tables    int   // tables of the synthetic application
 	Cold      Stats // tenants provisioned cold (no spare schema), no admin user
-	RawDDL    Stats // the tenant set's SQL alone, in a rolled-back transaction
+	RawDDL    Stats // the tenant set's SQL alone in a new schema, committed
 	WithAdmin Stats // tenants provisioned cold with an admin user
 	Hash      Stats // one argon2id password hash
 }
@@ -59,32 +61,52 @@ func Provision(ctx context.Context, cfg *Config, tenants int) (res *ProvisionRes
 	return res, nil
 }
 
-// measureProvision fills res: the warm-up, the cold tenants, the raw DDL,
-// the tenants with an admin user and the hash.
+// measureProvision fills res: the warm-up, the cold tenants interleaved
+// with the raw DDL runs (so that both see the machine alike), the tenants
+// with an admin user and the hash.
 func (s *session) measureProvision(ctx context.Context, set *migrate.Set, tenants int, res *ProvisionResult) error {
 	p := provision.New(s.pool, &provision.Config{TenantMigrations: set})
 	if _, err := timeCreate(ctx, p, 0, false); err != nil {
 		return err
 	}
 	var err error
-	if res.Cold, err = timeCreates(ctx, p, 1, tenants, false); err != nil {
+	if res.Cold, res.RawDDL, err = timeCold(ctx, p, s.pool, set, tenants); err != nil {
 		return err
 	}
-	if res.RawDDL, err = timeRawDDL(ctx, s.pool, set, rawRuns); err != nil {
-		return err
-	}
-	if res.WithAdmin, err = timeCreates(ctx, p, tenants+1, adminRuns, true); err != nil {
+	if res.WithAdmin, err = timeAdmins(ctx, p, tenants+1, adminRuns); err != nil {
 		return err
 	}
 	res.Hash, err = timeHash(adminRuns)
 	return err
 }
 
-// timeCreates provisions n tenants numbered from first, one at a time.
-func timeCreates(ctx context.Context, p *provision.Provisioner, first, n int, admin bool) (Stats, error) {
+// timeCold provisions tenants 1..n one at a time, with a raw DDL run after
+// every n/rawRuns of them.
+func timeCold(ctx context.Context, p *provision.Provisioner, pool *pgxpool.Pool, set *migrate.Set, n int) (cold, raw Stats, err error) {
+	every := max(n/rawRuns, 1)
+	var cs, rs []time.Duration
+	for i := 1; i <= n; i++ {
+		d, err := timeCreate(ctx, p, i, false)
+		if err != nil {
+			return cold, raw, err
+		}
+		cs = append(cs, d)
+		if i%every == 0 && len(rs) < rawRuns {
+			if d, err = timeRawDDL(ctx, pool, set, i); err != nil {
+				return cold, raw, err
+			}
+			rs = append(rs, d)
+		}
+	}
+	return summarize(cs), summarize(rs), nil
+}
+
+// timeAdmins provisions n tenants numbered from first, each with an admin
+// user, one at a time.
+func timeAdmins(ctx context.Context, p *provision.Provisioner, first, n int) (Stats, error) {
 	ds := make([]time.Duration, 0, n)
 	for i := first; i < first+n; i++ {
-		d, err := timeCreate(ctx, p, i, admin)
+		d, err := timeCreate(ctx, p, i, true)
 		if err != nil {
 			return Stats{}, err
 		}

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -14,46 +13,33 @@ import (
 	"github.com/tenantry/tenantry/migrate"
 )
 
-// errRollback ends a transaction whose work is only timed.
-var errRollback = errors.New("rolled back on purpose")
-
-// timeRawDDL runs the set's SQL n times into a new schema, with no ledger,
-// role or registry, and rolls it back: the floor under provisioning.
-func timeRawDDL(ctx context.Context, pool *pgxpool.Pool, set *migrate.Set, n int) (Stats, error) {
-	ds := make([]time.Duration, 0, n)
-	for i := range n {
-		var d time.Duration
-		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			var err error
-			d, err = runDDL(ctx, tx, fmt.Sprintf("bench_raw_%d", i), set)
-			if err != nil {
-				return err
-			}
-			return errRollback
-		})
-		if !errors.Is(err, errRollback) {
-			return Stats{}, fmt.Errorf("bench: time raw DDL: %w", err)
-		}
-		ds = append(ds, d)
+// timeRawDDL creates schema bench_raw_<i> and runs the set's SQL in it, in
+// one committed transaction with no ledger, role or registry: the floor
+// under provisioning. The schema stays until the database is dropped.
+func timeRawDDL(ctx context.Context, pool *pgxpool.Pool, set *migrate.Set, i int) (time.Duration, error) {
+	schema := fmt.Sprintf("bench_raw_%d", i)
+	start := time.Now()
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return runDDL(ctx, tx, schema, set) })
+	if err != nil {
+		return 0, fmt.Errorf("bench: raw DDL in schema %s: %w", schema, err)
 	}
-	return summarize(ds), nil
+	return time.Since(start), nil
 }
 
 // runDDL creates schema and runs every migration of set in it, in tx.
-func runDDL(ctx context.Context, tx pgx.Tx, schema string, set *migrate.Set) (time.Duration, error) {
-	start := time.Now()
+func runDDL(ctx context.Context, tx pgx.Tx, schema string, set *migrate.Set) error {
 	if _, err := tx.Exec(ctx, "CREATE SCHEMA "+sqlquote.Ident(schema)); err != nil {
-		return 0, err
+		return err
 	}
 	if _, err := tx.Exec(ctx, "SELECT set_config('search_path', $1, true)", sqlquote.Ident(schema)); err != nil {
-		return 0, err
+		return err
 	}
 	for _, m := range set.Migrations() {
 		if _, err := tx.Exec(ctx, m.SQL); err != nil {
-			return 0, fmt.Errorf("migration %s: %w", m.Label(), err)
+			return fmt.Errorf("migration %s: %w", m.Label(), err)
 		}
 	}
-	return time.Since(start), nil
+	return nil
 }
 
 // timeHash times n argon2id hashes of a password, as an admin user costs.

@@ -12,8 +12,8 @@ import (
 // default: enough for a steady rate, few enough to set up in a minute.
 const DefaultSweepSchemas = 100
 
-// DefaultSweepParallel is the parallelism Sweep tries by default.
-var DefaultSweepParallel = []int{1, 2, 4, 8}
+// sweepParallel is the parallelism Sweep tries by default.
+var sweepParallel = []int{1, 2, 4, 8}
 
 // SweepPoint is the fleet migration of one parallelism in Sweep.
 type SweepPoint struct {
@@ -23,7 +23,7 @@ type SweepPoint struct {
 
 // Sweep creates a database with schemas tenant schemas (default
 // DefaultSweepSchemas) of the synthetic application once, then, for each
-// value of parallel in turn (default DefaultSweepParallel), times a fleet
+// value of parallel in turn (default 1, 2, 4 and 8), times a fleet
 // migration of its own change (a column and a table, as in Fleet) across
 // all of them. It prints one line per value and the fastest, and returns the
 // points in the order of parallel. It is how DefaultParallel is chosen for a
@@ -31,7 +31,7 @@ type SweepPoint struct {
 func Sweep(ctx context.Context, cfg *Config, schemas int, parallel []int) (points []SweepPoint, err error) {
 	schemas = orDefault(schemas, DefaultSweepSchemas)
 	if len(parallel) == 0 {
-		parallel = DefaultSweepParallel
+		parallel = sweepParallel
 	}
 	s, err := start(ctx, cfg, max(slices.Max(parallel), setupWorkers)+1)
 	if err != nil {
