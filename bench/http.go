@@ -165,7 +165,7 @@ func (s *session) serve(ctx context.Context, signer *auth.Signer) (string, func(
 		return "", nil, err
 	}
 	lctx, cancel := context.WithCancel(ctx)
-	go func() { _ = reg.Listen(lctx, s.db.url) }() // returns when lctx ends
+	go func() { _ = reg.Listen(lctx, s.db.URL) }() // returns when lctx ends
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }() // returns ErrServerClosed on Close
 	stop := func() { cancel(); _ = srv.Close() }

@@ -6,13 +6,15 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantry/tenantry/internal/scratchdb"
 )
 
 // session is one benchmark run: its configuration, its own database and a
 // pool on it.
 type session struct {
 	cfg  Config
-	db   *database
+	db   *scratchdb.DB
 	pool *pgxpool.Pool
 }
 
@@ -23,16 +25,13 @@ func start(ctx context.Context, cfg *Config, conns int) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := createDatabase(ctx, c.AdminURL)
+	db, err := scratchdb.Create(ctx, c.AdminURL, scratchdb.Options{Prefix: "tenantry_bench_"})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("bench: %w", err)
 	}
 	s := &session{cfg: c, db: db}
-	c.Logger.Info("bench database created", "database", db.name)
-	if s.pool, err = db.open(ctx, conns); err == nil {
-		err = migrateShared(ctx, s.pool)
-	}
-	if err != nil {
+	c.Logger.Info("bench database created", "database", db.Name)
+	if s.pool, err = openPool(ctx, db.URL, conns); err != nil {
 		return nil, errors.Join(err, s.close(ctx))
 	}
 	return s, nil
@@ -44,11 +43,11 @@ func (s *session) close(ctx context.Context) error {
 		s.pool.Close()
 	}
 	if s.cfg.Keep {
-		fmt.Fprintf(s.cfg.Out, "kept database %s: %s\n", s.db.name, s.db.url)
+		fmt.Fprintf(s.cfg.Out, "kept database %s: %s\n", s.db.Name, s.db.URL)
 		return nil
 	}
-	s.cfg.Logger.Info("dropping bench database and its tenant roles", "database", s.db.name)
-	return s.db.drop(ctx)
+	s.cfg.Logger.Info("dropping bench database and its tenant roles", "database", s.db.Name)
+	return s.db.Drop(ctx)
 }
 
 // end closes s and joins its error, if any, to *err: for a deferred call.
