@@ -18,7 +18,7 @@ func (a *app) benchCommand() *cobra.Command {
 	var cfg bench.Config
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure provisioning and fleet migration against DESIGN.md's targets",
+		Short: "Measure provisioning, fleet migration and HTTP throughput against DESIGN.md's targets",
 		Long: `Measure the performance targets of DESIGN.md on a synthetic tenant application
 of 40 tables (each with typed columns, a foreign key to the previous one and an
 index). Each run creates a database of its own and drops it afterwards: on the
