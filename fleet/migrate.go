@@ -77,22 +77,25 @@ var migrateTx = pgx.TxOptions{IsoLevel: pgx.ReadCommitted}
 // errDryRun rolls back a dry run's transaction.
 var errDryRun = errors.New("dry run")
 
+// migrateOne migrates schema s in a transaction of its own. Unless the run
+// is dry or s is public, the fleet summary records s's new version in the
+// same round trip as its last migration (Options.After).
 func (f *Fleet) migrateOne(ctx context.Context, s Schema, dry bool) Result {
 	start := time.Now()
 	res := Result{Schema: s.Name, Kind: s.Kind}
+	set := f.setFor(s.Kind)
+	opts := &migrate.Options{CreateSchema: s.Kind == KindStatic, DryRun: dry}
+	if !dry && s.Kind != KindPublic {
+		// A successful Apply leaves the schema at the set's latest version.
+		opts.After = recordSuccessSQL(s, set.Latest())
+	}
 	var mres migrate.Result
 	err := pgx.BeginTxFunc(ctx, f.pool, migrateTx, func(tx pgx.Tx) error {
 		var err error
-		mres, err = f.setFor(s.Kind).Apply(ctx, tx, s.Name, &migrate.Options{CreateSchema: s.Kind == KindStatic, DryRun: dry})
-		switch {
-		case err != nil:
-			return err
-		case dry:
+		if mres, err = set.Apply(ctx, tx, s.Name, opts); err == nil && dry {
 			return errDryRun
-		case s.Kind == KindPublic:
-			return nil
 		}
-		return recordSuccess(ctx, tx, s, mres.To)
+		return err
 	})
 	res.From, res.To, res.Applied = mres.From, mres.To, mres.Applied
 	if err != nil && !errors.Is(err, errDryRun) {

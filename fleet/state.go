@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tenantry/tenantry/internal/sqlquote"
 )
 
 // versions reads the fleet summary: each recorded schema's version, and
@@ -29,15 +31,13 @@ type state struct {
 	failed  bool
 }
 
-// recordSuccess notes in tx that schema is at version.
-func recordSuccess(ctx context.Context, tx pgx.Tx, s Schema, version int) error {
-	_, err := tx.Exec(ctx, `INSERT INTO public.tenantry_schema_state (schema_name, kind, version) VALUES ($1, $2, $3)
-		ON CONFLICT (schema_name) DO UPDATE SET version = $3, last_error = NULL, error_version = NULL, updated_at = now()`,
-		s.Name, s.Kind, version)
-	if err != nil {
-		return fmt.Errorf("record version of schema %s: %w", s.Name, err)
-	}
-	return nil
+// recordSuccessSQL notes that schema is at version, clearing any error. Its
+// text differs per schema and it goes by the simple protocol (as
+// migrate.Options.After), so it stays out of pgx's statement cache.
+func recordSuccessSQL(s Schema, version int) string {
+	return fmt.Sprintf(`INSERT INTO public.tenantry_schema_state (schema_name, kind, version) VALUES (%s, %s, %d)
+		ON CONFLICT (schema_name) DO UPDATE SET version = EXCLUDED.version, last_error = NULL, error_version = NULL, updated_at = now()`,
+		sqlquote.Literal(s.Name), sqlquote.Literal(string(s.Kind)), version)
 }
 
 // recordFailure notes that schema failed at version, keeping its version.

@@ -8,12 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantry/tenantry/internal/pgerr"
-	"github.com/tenantry/tenantry/internal/sqlquote"
 )
-
-// lockNamespace is the first key of the per-schema advisory lock; the second
-// is hashtext(schema). Both are transaction-level, so a crash releases them.
-const lockNamespace = 0x7e4a
 
 // Result tells what Apply did to one schema.
 type Result struct {
@@ -30,6 +25,14 @@ type Options struct {
 	CreateSchema bool
 	// DryRun reports what would be applied and changes nothing.
 	DryRun bool
+	// After is SQL that Apply runs in the transaction once the migrations
+	// are applied, sent with the last of them in one round trip, or alone
+	// when none is pending. It is how a caller records the outcome without
+	// a round trip of its own. Default none. It is not run in a dry run or
+	// after a failure. It goes by the simple protocol and takes no
+	// parameters, and may hold several statements. Sent with a migration,
+	// an error in it is returned as that migration's *Error.
+	After string
 }
 
 // Error is a migration that failed in a schema. The schema's transaction
@@ -68,20 +71,18 @@ var ErrOutOfOrder = errors.New("numbered below a migration the schema already ha
 // fails. On failure Apply returns an *Error and the caller must roll back.
 // Apply sets a transaction-local search_path to the schema alone, so
 // migration files use unqualified names for the schema's objects.
+//
+// Outside a dry run, Apply costs one round trip to lock the schema, create
+// what is missing and read the ledger, then one per pending migration, which
+// carries its ledger insert (and, for the last, opts.After).
 func (s *Set) Apply(ctx context.Context, tx pgx.Tx, schema string, opts *Options) (Result, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
 	res := Result{Schema: schema}
-	hasLedger, err := prepare(ctx, tx, schema, opts)
+	applied, err := open(ctx, tx, schema, opts)
 	if err != nil {
 		return res, err
-	}
-	var applied []Migration
-	if hasLedger {
-		if applied, err = readLedger(ctx, tx); err != nil {
-			return res, fmt.Errorf("read migration ledger of schema %s: %w", schema, err)
-		}
 	}
 	res.From = lastVersion(applied)
 	res.To = res.From
@@ -89,55 +90,46 @@ func (s *Set) Apply(ctx context.Context, tx pgx.Tx, schema string, opts *Options
 	if err != nil {
 		return res, err
 	}
-	for _, m := range pending {
-		if !opts.DryRun {
-			if err := applyOne(ctx, tx, m); err != nil {
-				return res, &Error{Schema: schema, Version: m.Version, Name: m.Name, Err: err}
-			}
+	if opts.DryRun {
+		for _, m := range pending {
+			res.Applied, res.To = append(res.Applied, m.Version), m.Version
 		}
-		res.Applied = append(res.Applied, m.Version)
-		res.To = m.Version
+		return res, nil
 	}
-	return res, nil
+	return res, applyPending(ctx, tx, schema, pending, opts.After, &res)
 }
 
-// prepare locks the schema, points search_path at it and makes sure the
-// ledger exists (except in a dry run), in as few round trips as the
-// statements allow. It reports whether the ledger exists.
-func prepare(ctx context.Context, tx pgx.Tx, schema string, opts *Options) (bool, error) {
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext($2)), set_config('search_path', $3, true)",
-		lockNamespace, schema, sqlquote.Ident(schema)); err != nil {
-		return false, fmt.Errorf("lock schema %s for migration: %w", schema, err)
+// applyPending applies pending in order, each with its ledger insert in one
+// round trip, noting each in res. after rides with the last, or runs alone
+// when nothing is pending.
+func applyPending(ctx context.Context, tx pgx.Tx, schema string, pending []Migration, after string, res *Result) error {
+	if len(pending) == 0 {
+		return runAfter(ctx, tx, schema, after)
 	}
-	if opts.CreateSchema && !opts.DryRun {
-		if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+sqlquote.Ident(schema)); err != nil {
-			return false, fmt.Errorf("create schema %s: %w", schema, err)
+	for i, m := range pending {
+		// The newline ends a trailing -- comment, the semicolon a last
+		// statement without one.
+		sql := m.SQL + "\n;\n" + insertLedgerSQL(schema, m)
+		if i == len(pending)-1 && after != "" {
+			sql += ";\n" + after
 		}
+		if _, err := tx.Exec(ctx, sql); err != nil {
+			return &Error{Schema: schema, Version: m.Version, Name: m.Name, Err: err}
+		}
+		res.Applied, res.To = append(res.Applied, m.Version), m.Version
 	}
-	var exists, hasLedger bool
-	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1),
-		to_regclass($2) IS NOT NULL`, schema, sqlquote.Ident(schema, ledgerTable)).Scan(&exists, &hasLedger)
-	if err != nil {
-		return false, fmt.Errorf("inspect schema %s: %w", schema, err)
-	}
-	if !exists && !opts.DryRun {
-		return false, fmt.Errorf("schema %s does not exist", schema)
-	}
-	if hasLedger || opts.DryRun {
-		return hasLedger, nil
-	}
-	if _, err := tx.Exec(ctx, createLedger); err != nil {
-		return false, fmt.Errorf("create migration ledger in schema %s: %w", schema, err)
-	}
-	return true, nil
+	return nil
 }
 
-func applyOne(ctx context.Context, tx pgx.Tx, m Migration) error {
-	if _, err := tx.Exec(ctx, m.SQL); err != nil {
-		return err
+// runAfter runs Options.After on its own, if there is one.
+func runAfter(ctx context.Context, tx pgx.Tx, schema, after string) error {
+	if after == "" {
+		return nil
 	}
-	_, err := tx.Exec(ctx, insertLedger, m.Version, m.Name, m.Checksum)
-	return err
+	if _, err := tx.Exec(ctx, after); err != nil {
+		return fmt.Errorf("schema %s: run the statements after its migrations: %w", schema, err)
+	}
+	return nil
 }
 
 // plan checks the ledger against the set and returns what is pending.

@@ -3,6 +3,7 @@ package migrate
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,26 +13,57 @@ import (
 // ledgerTable records, in each schema, the migrations applied to it.
 const ledgerTable = "tenantry_migrations"
 
-// The ledger's statements use unqualified names: Apply has pointed the
-// transaction's search_path at the schema being migrated.
-const (
-	createLedger = `CREATE TABLE IF NOT EXISTS tenantry_migrations (
+// ledgerColumns defines the ledger table.
+const ledgerColumns = `(
 	version    integer PRIMARY KEY,
 	name       text NOT NULL,
 	checksum   text NOT NULL,
 	applied_at timestamptz NOT NULL DEFAULT now()
 )`
-	selectLedger = `SELECT version, name, checksum FROM tenantry_migrations ORDER BY version`
-	insertLedger = `INSERT INTO tenantry_migrations (version, name, checksum) VALUES ($1, $2, $3)`
-)
 
-func readLedger(ctx context.Context, tx pgx.Tx) ([]Migration, error) {
-	rows, _ := tx.Query(ctx, selectLedger)
+// The ledger's statements name it qualified: they run before search_path
+// points at the schema, or after a migration that may have moved it. Their
+// text differs per schema, so they go by the simple protocol, which leaves
+// pgx's statement cache alone.
+
+func createLedgerSQL(schema string) string {
+	return "CREATE TABLE IF NOT EXISTS " + sqlquote.Ident(schema, ledgerTable) + " " + ledgerColumns
+}
+
+func selectLedgerSQL(schema string) string {
+	return "SELECT version, name, checksum FROM " + sqlquote.Ident(schema, ledgerTable) + " ORDER BY version"
+}
+
+func insertLedgerSQL(schema string, m Migration) string {
+	return fmt.Sprintf("INSERT INTO %s (version, name, checksum) VALUES (%d, %s, %s)",
+		sqlquote.Ident(schema, ledgerTable), m.Version, sqlquote.Literal(m.Name), sqlquote.Literal(m.Checksum))
+}
+
+// readLedger returns the migrations recorded in schema's ledger, which must
+// exist.
+func readLedger(ctx context.Context, tx pgx.Tx, schema string) ([]Migration, error) {
+	rows, _ := tx.Query(ctx, selectLedgerSQL(schema), pgx.QueryExecModeSimpleProtocol)
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Migration, error) {
 		var m Migration
 		err := r.Scan(&m.Version, &m.Name, &m.Checksum)
 		return m, err
 	})
+}
+
+// ledgerRows decodes the text-format rows of selectLedgerSQL.
+func ledgerRows(rows [][][]byte) ([]Migration, error) {
+	out := make([]Migration, 0, len(rows))
+	for _, r := range rows {
+		if len(r) != 3 {
+			return nil, fmt.Errorf("ledger row has %d columns, want 3", len(r))
+		}
+		v, err := strconv.Atoi(string(r[0]))
+		if err != nil {
+			return nil, fmt.Errorf("ledger version %q: %w", r[0], err)
+		}
+		out = append(out, Migration{Version: v, Name: string(r[1]), Checksum: string(r[2])})
+	}
+	return out, nil
 }
 
 // Querier is what Version needs: a pool, a connection or a transaction.
