@@ -26,8 +26,15 @@ const ledgerColumns = `(
 // text differs per schema, so they go by the simple protocol, which leaves
 // pgx's statement cache alone.
 
-func createLedgerSQL(schema string) string {
-	return "CREATE TABLE IF NOT EXISTS " + sqlquote.Ident(schema, ledgerTable) + " " + ledgerColumns
+// ensureLedgerSQL creates the ledger when it is missing. It checks first,
+// in PL/pgSQL, because CREATE TABLE IF NOT EXISTS demands the CREATE
+// privilege on the schema even when the table exists, and a role that may
+// only read a current ledger can run Apply with nothing pending.
+func ensureLedgerSQL(schema string) string {
+	table := sqlquote.Ident(schema, ledgerTable)
+	body := "BEGIN IF to_regclass(" + sqlquote.Literal(table) + ") IS NULL THEN CREATE TABLE " + table + " " +
+		ledgerColumns + "; END IF; END"
+	return "DO " + sqlquote.Literal(body)
 }
 
 func selectLedgerSQL(schema string) string {

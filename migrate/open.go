@@ -43,7 +43,7 @@ func prepareSteps(schema string, createSchema bool) []step {
 		steps = append(steps, step{"CREATE SCHEMA IF NOT EXISTS " + sqlquote.Ident(schema), "create schema " + schema})
 	}
 	return append(steps,
-		step{createLedgerSQL(schema), "create migration ledger in schema " + schema},
+		step{ensureLedgerSQL(schema), "create migration ledger in schema " + schema},
 		step{selectLedgerSQL(schema), "read migration ledger of schema " + schema})
 }
 

@@ -8,7 +8,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantry/tenantry/internal/sqlquote"
 	"github.com/tenantry/tenantry/migrate"
+	"github.com/tenantry/tenantry/tenantdb"
 	"github.com/tenantry/tenantry/tenanttest"
 )
 
@@ -137,5 +139,35 @@ func TestApplyPreparesNoStatementPerSchema(t *testing.T) {
 	prepared("tenant_two")
 	if last := prepared("tenant_three"); last != first {
 		t.Errorf("the connection holds %d prepared statements after one schema and %d after three", first, last)
+	}
+}
+
+// A role that may read the ledger but not create in the schema can still
+// find that nothing is pending: Apply creates the ledger only when missing.
+func TestApplyWithNothingPendingNeedsNoCreatePrivilege(t *testing.T) {
+	pool := setup(t)
+	ctx := context.Background()
+	set := newSet(t, createWidgets)
+	mustApply(t, pool, set)
+	oid, err := tenantdb.DatabaseOID(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Named like a tenant role, so that the database's clean-up drops it.
+	reader := sqlquote.Ident(tenantdb.RolePrefix(oid) + "reader")
+	if _, err := pool.Exec(ctx, "CREATE ROLE "+reader+" NOLOGIN; GRANT USAGE ON SCHEMA "+schema+" TO "+reader+
+		"; GRANT SELECT ON "+schema+".tenantry_migrations TO "+reader); err != nil {
+		t.Fatal(err)
+	}
+	var res migrate.Result
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL ROLE "+reader); err != nil {
+			return err
+		}
+		res, err = set.Apply(ctx, tx, schema, nil)
+		return err
+	})
+	if err != nil || res.From != 1 || len(res.Applied) != 0 {
+		t.Errorf("apply as a reader = %+v, %v; want nothing pending at 1", res, err)
 	}
 }
