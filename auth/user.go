@@ -53,7 +53,11 @@ type NewUser struct {
 	Username string
 	Email    string
 	Password string
-	Role     string
+	// PasswordHash, when set, is an argon2id hash from HashPassword used
+	// instead of hashing Password: a signup hashes the password when it is
+	// typed and creates the user later.
+	PasswordHash string
+	Role         string
 }
 
 // Querier is a transaction bound to the user's tenant (tenantdb.Tx) or any
@@ -105,12 +109,17 @@ func CreateUser(ctx context.Context, q Querier, u NewUser) (*User, error) {
 	if err := u.Validate(); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(u.Password)
-	if err != nil {
-		return nil, err
+	hash := u.PasswordHash
+	if hash == "" {
+		var err error
+		if hash, err = HashPassword(u.Password); err != nil {
+			return nil, err
+		}
+	} else if _, _, _, err := parseHash(hash); err != nil {
+		return nil, fmt.Errorf("create user %s: %w", u.Username, err)
 	}
 	out := User{Username: u.Username, Email: u.Email, Role: u.Role, IsActive: true}
-	err = q.QueryRow(ctx, `INSERT INTO users (username, email, password_hash, role)
+	err := q.QueryRow(ctx, `INSERT INTO users (username, email, password_hash, role)
 		VALUES ($1, $2, $3, $4) RETURNING id, date_joined`,
 		u.Username, u.Email, hash, u.Role).Scan(&out.ID, &out.DateJoined)
 	if pgerr.Code(err) == pgerr.UniqueViolation {
