@@ -13,9 +13,10 @@ run: deps build
 test: deps check
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 
-## bench: the performance figures of DESIGN.md (provisioning, fleet migration, HTTP)
+## bench: the performance figures of DESIGN.md (provisioning, signup, fleet migration, HTTP)
 bench: deps build
 	./$(BIN) bench provision --tenants 20
+	./$(BIN) bench signup --signups 20
 	./$(BIN) bench fleet --schemas 1000
 	./$(BIN) bench http --tenants 100
 

@@ -60,3 +60,12 @@ func (t *Tenant) Active() bool { return t.Status == StatusActive }
 
 // String names the tenant by slug and id, for logs and messages.
 func (t *Tenant) String() string { return fmt.Sprintf("%s (#%d)", t.Slug, t.ID) }
+
+// PrimaryDomain returns the tenant's primary domain (the registry lists it
+// first), or "" when it has none.
+func (t *Tenant) PrimaryDomain() string {
+	if len(t.Domains) == 0 {
+		return ""
+	}
+	return t.Domains[0]
+}

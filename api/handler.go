@@ -13,6 +13,7 @@ import (
 	"github.com/tenantry/tenantry/migrations"
 	"github.com/tenantry/tenantry/provision"
 	"github.com/tenantry/tenantry/registry"
+	"github.com/tenantry/tenantry/signup"
 	"github.com/tenantry/tenantry/tenantdb"
 	"github.com/tenantry/tenantry/tenanthttp"
 )
@@ -45,6 +46,10 @@ type Config struct {
 	// either, the platform API is not served (404). Default nil.
 	Provisioner *provision.Provisioner
 	Registry    *registry.Registry
+	// Signup serves self-service signup on the fallback domains
+	// (/api/signup/ and its HTML pages) and join requests and email domains
+	// on tenant hosts. Without it, none of these is served (404). Default nil.
+	Signup *signup.Service
 }
 
 // NewHandler returns the server's handler.
@@ -92,6 +97,7 @@ type server struct {
 func (s *server) tenantRoutes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/platform/", notFound)
+	mux.HandleFunc("/api/signup/", notFound)
 	mux.Handle("/api/", s.rest)
 	mux.HandleFunc("/", notFound)
 	return mux

@@ -1,6 +1,7 @@
 package api
 
 import (
+	_ "embed"
 	"net/http"
 	"strings"
 
@@ -14,17 +15,51 @@ const publicPage = `<!doctype html>
 <p><a href="/healthz">/healthz</a></p></body></html>
 `
 
+var (
+	//go:embed pages/signup.html
+	signupPage []byte
+	//go:embed pages/verify.html
+	verifyPage []byte
+)
+
 // public serves the fallback domains: the platform's own site, which knows
-// nothing of any tenant.
+// nothing of any tenant: the platform API, and with Config.Signup the
+// signup API and its two pages (the form at /, and /signup/verify where
+// the emailed link lands).
 func (s *server) public(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/api/platform/") || r.URL.Path == "/api/platform" {
+	p := r.URL.Path
+	if under(p, "/api/platform") || (s.cfg.Signup != nil && under(p, "/api/signup")) {
 		s.rest.ServeHTTP(w, r)
 		return
 	}
-	if r.URL.Path != "/" || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
-		tenanthttp.WriteProblem(w, http.StatusNotFound, "no such endpoint on the public site: "+r.Method+" "+r.URL.Path)
+	page := []byte(publicPage)
+	switch strings.TrimRight(p, "/") {
+	case "":
+		if s.cfg.Signup != nil {
+			page = signupPage
+		}
+	case "/signup/verify":
+		if s.cfg.Signup == nil {
+			page = nil
+		} else {
+			page = verifyPage
+		}
+	default:
+		page = nil
+	}
+	if page == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+		tenanthttp.WriteProblem(w, http.StatusNotFound, "no such endpoint on the public site: "+r.Method+" "+p)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write([]byte(publicPage))
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline' 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(page)
+}
+
+// under reports whether path is prefix or below it.
+func under(path, prefix string) bool {
+	return path == prefix || strings.HasPrefix(path, prefix+"/")
 }

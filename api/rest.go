@@ -35,6 +35,8 @@ func (s *server) newREST(mux *http.ServeMux) huma.API {
 	s.registerItems(api)
 	s.registerUsers(api)
 	s.registerPlatform(api)
+	s.registerSignup(api)
+	s.registerJoinRequests(api)
 	return api
 }
 

@@ -25,13 +25,18 @@ func TestProvisionTimesEveryTenant(t *testing.T) {
 		t.Fatalf("Provision: %v", err)
 	}
 	t.Log("\n" + out.String())
-	if res.Cold.N != 2 || res.WithAdmin.N != adminRuns || res.RawDDL.N != min(2, rawRuns) || res.Hash.N != adminRuns {
-		t.Errorf("counts: cold %d, admin %d, raw %d, hash %d", res.Cold.N, res.WithAdmin.N, res.RawDDL.N, res.Hash.N)
+	if res.Cold.N != 2 || res.Spare.N != 2 || res.WithAdmin.N != adminRuns || res.RawDDL.N != min(2, rawRuns) ||
+		res.Hash.N != adminRuns || res.Spares != 3 {
+		t.Errorf("counts: cold %d, spare %d, admin %d, raw %d, hash %d, spares made %d",
+			res.Cold.N, res.Spare.N, res.WithAdmin.N, res.RawDDL.N, res.Hash.N, res.Spares)
 	}
-	if res.Cold.Min <= 0 || res.Cold.Min > res.Cold.P50 || res.Cold.P50 > res.Cold.Max {
-		t.Errorf("cold statistics out of order: %+v", res.Cold)
+	for _, st := range []Stats{res.Cold, res.Spare} {
+		if st.Min <= 0 || st.Min > st.P50 || st.P50 > st.Max {
+			t.Errorf("statistics out of order: %+v", st)
+		}
 	}
-	if !strings.Contains(out.String(), "no admin user") || !strings.Contains(out.String(), "target p50 < 250.0 ms") {
+	if !strings.Contains(out.String(), "no admin user") || !strings.Contains(out.String(), "target p50 < 250.0 ms") ||
+		!strings.Contains(out.String(), "from spare pool") || !strings.Contains(out.String(), "target p50 < 20.0 ms") {
 		t.Errorf("output lacks the run's description or target:\n%s", out.String())
 	}
 }

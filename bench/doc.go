@@ -1,6 +1,7 @@
 // Package bench measures Tenantry against the performance targets of
-// DESIGN.md on a real PostgreSQL server: cold provisioning of a tenant with
-// a synthetic 40-table application (Provision), fleet migrations across many
+// DESIGN.md on a real PostgreSQL server: provisioning of a tenant with a
+// synthetic 40-table application, cold and from the spare pool
+// (Provision), fleet migrations across many
 // tenant schemas, a change and then a run with nothing to apply (Fleet), and
 // the fleet migration's throughput by parallelism (Sweep).
 //

@@ -72,7 +72,8 @@ func (a *app) rootCommand() *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(a.devCommand(), a.serveCommand(), a.migrateCommand(), a.whowillCommand(),
-		a.execCommand(), a.tenantCommand(), a.operatorCommand(), a.demoCommand(), a.benchCommand())
+		a.execCommand(), a.tenantCommand(), a.workerCommand(), a.operatorCommand(), a.demoCommand(), a.benchCommand())
+	root.AddCommand(a.sparesCommand())
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}

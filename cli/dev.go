@@ -164,7 +164,11 @@ func (a *app) printBanner(s settings, addr net.Addr) {
 	for _, dt := range demoTenants {
 		fmt.Fprintf(w, "  tenant %-8s http://%s.%s:%s/api/tenant/\n", dt.slug, dt.slug, s.baseDomain, port)
 	}
-	fmt.Fprintf(w, "  public site     http://%s:%s/\n", s.baseDomain, port)
+	fmt.Fprintf(w, "  sign up         http://%s:%s/ (a new tenant at <company>.%s)\n", s.baseDomain, port, s.baseDomain)
+	if s.smtpURL == "" {
+		fmt.Fprintf(w, "  mail            written to %s (links are logged too; set TENANTRY_SMTP_URL to send)\n",
+			filepath.Join(s.stateDir, "outbox"))
+	}
 	fmt.Fprintf(w, "  demo user       %s / %s\n", demoUser, demoPassword)
 	fmt.Fprintf(w, "  try             curl http://%s.%s:%s/api/tenant/\n", demoTenants[0].slug, s.baseDomain, port)
 	fmt.Fprintf(w, "                  curl -H 'Host: %s.%s' http://127.0.0.1:%s/api/tenant/\n", demoTenants[1].slug, s.baseDomain, port)

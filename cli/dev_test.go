@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -60,6 +61,53 @@ func startDev(t *testing.T) (addr string, out *syncBuffer, stop func() error) {
 	return "", nil, nil
 }
 
+// signUpThroughTheOutbox signs up on the base domain of a dev server with
+// no SMTP configured, finds the verification link in the outbox the mail
+// job wrote to, follows it, and uses the new tenant.
+func signUpThroughTheOutbox(t *testing.T, addr, dir string) {
+	t.Helper()
+	post := func(path, body string) (int, string) {
+		req, _ := http.NewRequest("POST", "http://"+addr+path, strings.NewReader(body))
+		req.Host = "localhost"
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := post("/api/signup/", `{"email":"ana@acme.com","password":"a long secret","company":"Acme"}`); code != http.StatusAccepted {
+		t.Fatalf("signup: %d %s", code, body)
+	}
+	token := regexp.MustCompile(`signup/verify\?token=([A-Za-z0-9_-]{43})`)
+	var found []string
+	deadline := time.Now().Add(30 * time.Second)
+	for found == nil && time.Now().Before(deadline) {
+		files, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.eml"))
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			// The text part may be quoted-printable: undo its soft breaks.
+			text := strings.ReplaceAll(strings.ReplaceAll(string(b), "=\r\n", ""), "=3D", "=")
+			if m := token.FindStringSubmatch(text); m != nil {
+				found = m
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if found == nil {
+		t.Fatalf("no verification mail in %s/outbox within 30 s", dir)
+	}
+	code, body := post("/api/signup/verify/", `{"token":"`+found[1]+`"}`)
+	if code != http.StatusOK || !strings.Contains(body, `"domain":"acme.localhost"`) || !strings.Contains(body, `"access"`) {
+		t.Fatalf("verify: %d %s", code, body)
+	}
+	if code, body := getTenant(t, addr, "acme.localhost"); code != http.StatusOK || !strings.Contains(body, "Acme") {
+		t.Errorf("the new tenant: %d %s", code, body)
+	}
+}
+
 func getTenant(t *testing.T, addr, host string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", "http://"+addr+"/api/tenant/", nil)
@@ -102,6 +150,7 @@ func TestDevRunsFromNothingAndAgain(t *testing.T) {
 	if got := mustRun(t, "tenant", "list"); !strings.Contains(got, "school1") || !strings.Contains(got, "school2") {
 		t.Errorf("tenant list beside a running dev said %q", got)
 	}
+	signUpThroughTheOutbox(t, addr, dir)
 	if err := stop(); err != nil {
 		t.Fatalf("dev returned %v after Ctrl-C", err)
 	}

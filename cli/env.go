@@ -6,14 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/fleet"
+	"github.com/tenantry/tenantry/jobs"
 	"github.com/tenantry/tenantry/provision"
 	"github.com/tenantry/tenantry/registry"
 	"github.com/tenantry/tenantry/tenantdb"
@@ -28,6 +32,13 @@ type settings struct {
 	staticSchemas []string // TENANTRY_STATIC_SCHEMAS, comma-separated; default main
 	disableRoles  bool     // TENANTRY_DISABLE_ROLES=1 turns the per-tenant role layer off
 	stateDir      string   // TENANTRY_DIR, default .tenantry
+	spares        int      // TENANTRY_SPARES, default 5: the spare schema pool's size
+	baseURL       string   // TENANTRY_BASE_URL, default http://<base domain>[:<port of addr>]
+	smtpURL       string   // TENANTRY_SMTP_URL; unset: mail goes to <stateDir>/outbox
+	mailFrom      string   // TENANTRY_MAIL_FROM, default Tenantry <no-reply@<base domain>>
+	workers       int      // TENANTRY_WORKERS, default 10: jobs worked at once by serve and worker
+	pollOnly      bool     // TENANTRY_JOBS_POLL_ONLY=1: jobs poll instead of LISTEN (behind PgBouncer)
+	invalid       error    // the first malformed setting, reported by wire
 }
 
 func (a *app) settings() settings {
@@ -43,7 +54,43 @@ func (a *app) settings() settings {
 	if v, ok := a.lookupEnv("TENANTRY_STATIC_SCHEMAS"); ok {
 		s.staticSchemas = splitList(v)
 	}
+	s.smtpURL = a.getenv("TENANTRY_SMTP_URL")
+	s.mailFrom = cmp.Or(a.getenv("TENANTRY_MAIL_FROM"), "Tenantry <no-reply@"+s.baseDomain+">")
+	s.pollOnly = a.getenv("TENANTRY_JOBS_POLL_ONLY") == "1"
+	s.spares = a.intSetting(&s, "TENANTRY_SPARES", 5, 0, 1000)
+	s.workers = a.intSetting(&s, "TENANTRY_WORKERS", 10, 1, 1000)
+	s.baseURL = a.getenv("TENANTRY_BASE_URL")
+	if s.baseURL == "" {
+		s.baseURL = defaultBaseURL(s.baseDomain, s.addr)
+	}
 	return s
+}
+
+// intSetting reads the integer variable name, def when unset; a malformed
+// or out-of-range value is recorded in s.invalid.
+func (a *app) intSetting(s *settings, name string, def, lo, hi int) int {
+	v := strings.TrimSpace(a.getenv(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		if s.invalid == nil {
+			s.invalid = usagef("%s=%q: must be a whole number from %d to %d", name, v, lo, hi)
+		}
+		return def
+	}
+	return n
+}
+
+// defaultBaseURL is where users reach the server when TENANTRY_BASE_URL is
+// not set: http on the base domain, with the listening port unless 80.
+func defaultBaseURL(baseDomain, addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" || port == "80" {
+		return "http://" + baseDomain
+	}
+	return "http://" + net.JoinHostPort(baseDomain, port)
 }
 
 func splitList(v string) []string {
@@ -86,6 +133,7 @@ type deps struct {
 	db          *tenantdb.DB
 	provisioner *provision.Provisioner
 	fleet       *fleet.Fleet
+	jobs        *jobs.Jobs // insert-only unless startJobs replaced it
 }
 
 // open connects to the database and wires the library to it. maxConns 0
@@ -99,6 +147,9 @@ func (a *app) open(ctx context.Context, maxConns int32) (*deps, error) {
 }
 
 func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*deps, error) {
+	if s.invalid != nil {
+		return nil, s.invalid
+	}
 	if err := checkStaticSchemas(s.staticSchemas); err != nil {
 		return nil, err
 	}
@@ -116,14 +167,29 @@ func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*d
 	if err != nil {
 		return nil, fmt.Errorf("connect to the database: %w", err)
 	}
-	return &deps{
-		settings:    s,
-		pool:        pool,
-		registry:    registry.New(pool, &registry.Config{Logger: log}),
-		db:          tenantdb.New(pool, &tenantdb.Config{DisableRoles: s.disableRoles}),
-		provisioner: provision.New(pool, &provision.Config{StaticSchemas: s.staticSchemas, DisableRoles: s.disableRoles, Logger: log}),
-		fleet:       fleet.New(pool, &fleet.Config{StaticSchemas: s.staticSchemas, Logger: log}),
-	}, nil
+	d := &deps{
+		settings: s,
+		pool:     pool,
+		registry: registry.New(pool, &registry.Config{Logger: log}),
+		db:       tenantdb.New(pool, &tenantdb.Config{DisableRoles: s.disableRoles}),
+		fleet:    fleet.New(pool, &fleet.Config{StaticSchemas: s.staticSchemas, Logger: log}),
+	}
+	d.provisioner = provision.New(pool, &provision.Config{StaticSchemas: s.staticSchemas, DisableRoles: s.disableRoles,
+		Spares: s.spares, OnClaim: d.refillAfterClaim, Logger: log})
+	// Commands that only enqueue (tenant create) queue the refill after a
+	// claim through this client; serve and worker replace it with one that
+	// works jobs.
+	if d.jobs, err = jobs.New(jobs.Config{Pool: pool, InsertOnly: true, Logger: log}); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// refillAfterClaim queues a spare-pool refill in the transaction that
+// claimed a spare, so the pool is topped up as soon as the tenant commits.
+func (d *deps) refillAfterClaim(ctx context.Context, tx pgx.Tx, _ provision.Claim) error {
+	return d.jobs.EnqueueRefill(ctx, tx)
 }
 
 // checkStaticSchemas refuses static schema names that are not plain

@@ -56,16 +56,26 @@ func (a *app) fallbackDomains(s settings) []string {
 	return []string{s.baseDomain, "www." + s.baseDomain}
 }
 
-// serve runs the HTTP server and the registry listener until ctx ends, then
-// shuts the server down gracefully. ready is called once it listens.
+// serve runs the HTTP server, the registry listener and the job workers
+// until ctx ends, then shuts the server down gracefully and stops the
+// workers. ready is called once it listens.
 func (a *app) serve(ctx context.Context, d *deps, log *slog.Logger, ready func(net.Addr)) error {
 	signer, err := a.signer(d.settings)
 	if err != nil {
 		return err
 	}
+	stopJobs, err := startJobs(ctx, d, log)
+	if err != nil {
+		return err
+	}
+	defer stopJobs()
+	signups, err := signupService(d, log)
+	if err != nil {
+		return err
+	}
 	h, err := api.NewHandler(&api.Config{Pool: d.pool, Resolver: d.registry, DB: d.db, Signer: signer,
 		FallbackDomains: a.fallbackDomains(d.settings), Logger: log,
-		Provisioner: d.provisioner, Registry: d.registry})
+		Provisioner: d.provisioner, Registry: d.registry, Signup: signups})
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,26 @@
-// Package provision creates and deletes tenants.
+// Package provision creates and deletes tenants and keeps the spare pool.
 //
 // Creating a tenant is one transaction: the registry row, the tenant's
 // NOLOGIN role, its schema with every tenant migration, its primary domain,
 // its first user and its row in the fleet summary. PostgreSQL's DDL is
 // transactional, so a failure at any step leaves nothing behind, and two
 // concurrent creates of one slug end with one tenant and one clear
-// tenantry.ErrTenantExists. Deleting is one transaction too.
+// tenantry.ErrTenantExists. Create runs its own transaction; CreateTx runs
+// in the caller's, for flows that write their own rows with the tenant.
+// Deleting is one transaction too.
+//
+// # Spare pool
+//
+// Migrating a new schema costs a create most of its time. With
+// Config.Spares set, Refill keeps that many spares: schemas named
+// _tenantry_spare_<n>, made by the login role without a tenant role,
+// migrated with the tenant set and recorded in public.tenantry_schema_state
+// as kind spare, so that fleet runs migrate them with the tenants. A create
+// then claims one (SELECT ... FOR UPDATE SKIP LOCKED: concurrent creates take
+// different spares and never wait), checks the spare's own ledger, renames
+// it to tenant_<slug> and grants it to the tenant's new role, which leaves
+// it as a new schema would be: same tables, owners, privileges and default
+// privileges. Without a usable spare the create migrates a new schema as
+// before. Config.OnClaim lets a server enqueue a refill in the creating
+// transaction.
 package provision

@@ -14,7 +14,6 @@ import (
 	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/internal/pgerr"
-	"github.com/tenantry/tenantry/internal/sqlquote"
 	"github.com/tenantry/tenantry/migrate"
 	"github.com/tenantry/tenantry/migrations"
 	"github.com/tenantry/tenantry/registry"
@@ -32,11 +31,30 @@ type Config struct {
 	// DisableRoles creates tenants without their own database role; it must
 	// match tenantdb.Config.DisableRoles. Default false.
 	DisableRoles bool
-	// Logger receives one line per tenant created or deleted. Default: discard.
+	// Spares is the size of the spare pool: Refill tops it up to this many
+	// current spare schemas, and Create makes a tenant from one when it can.
+	// Default 0: no pool; Create always migrates a new schema and Refill
+	// does nothing.
+	Spares int
+	// OnClaim, when set, is called inside the creating transaction each time
+	// a tenant is made from a spare, once the tenant is complete: it is
+	// where a server enqueues a Refill job in the same transaction (the job
+	// then runs only if the tenant is committed). An error it returns fails
+	// the create, which then leaves nothing behind. Default none.
+	OnClaim func(ctx context.Context, tx pgx.Tx, c Claim) error
+	// Logger receives one line per tenant created or deleted and per spare
+	// made or refused. Default: discard.
 	Logger *slog.Logger
 }
 
-// Provisioner creates and deletes tenants. It is safe for concurrent use.
+// Claim describes a tenant made from a spare schema, for Config.OnClaim.
+type Claim struct {
+	Tenant *tenantry.Tenant // the new tenant, as the transaction sees it
+	Spare  string           // the spare's name before it became Tenant.SchemaName
+}
+
+// Provisioner creates and deletes tenants and keeps the spare pool. It is
+// safe for concurrent use.
 type Provisioner struct {
 	pool   *pgxpool.Pool
 	cfg    Config
@@ -59,62 +77,132 @@ func New(pool *pgxpool.Pool, cfg *Config) *Provisioner {
 	return &Provisioner{pool: pool, cfg: c, logger: c.Logger}
 }
 
-// Create makes the tenant req describes, in one transaction, and returns it.
-// Errors: a *tenantry.ValidationError for bad input; tenantry.ErrTenantExists
-// when the slug or schema is taken; tenantry.ErrDomainTaken when the domain
-// belongs to another tenant; auth.ErrUserExists is impossible on a new
-// tenant. Nothing is left behind on any error.
+// Create makes the tenant req describes in a transaction of its own, as
+// CreateTx does in the caller's (see there for the spare pool and the
+// errors), and returns it. It logs "tenant created", with the attribute
+// from_spare, once committed.
 func (p *Provisioner) Create(ctx context.Context, req Request) (*tenantry.Tenant, error) {
-	if err := req.normalize(p.cfg.StaticSchemas); err != nil {
-		return nil, err
-	}
-	if req.Admin != nil {
-		// Validation normalises the admin in place: work on a copy, so the
-		// caller's Admin stays as given and may be shared between goroutines.
-		admin := *req.Admin
-		req.Admin = &admin
-	}
-	if err := validateAdmin(req.Admin); err != nil {
+	if err := p.prepare(&req); err != nil {
 		return nil, err
 	}
 	var t *tenantry.Tenant
+	var spare string
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		var err error
-		t, err = p.create(ctx, tx, &req)
+		t, spare, err = p.create(ctx, tx, &req)
 		return err
 	})
 	if err != nil {
 		return nil, translate(err, &req)
 	}
-	p.logger.Info("tenant created", "tenant", t.Slug, "schema", t.SchemaName, "domain", req.Domain)
+	p.logger.Info("tenant created", "tenant", t.Slug, "schema", t.SchemaName, "domain", req.Domain,
+		"from_spare", spare != "", "spare", spare)
 	return t, nil
 }
 
-func (p *Provisioner) create(ctx context.Context, tx pgx.Tx, req *Request) (*tenantry.Tenant, error) {
-	schema := tenantry.SchemaName(req.Slug)
-	var id int64
+// CreateTx makes the tenant req describes inside tx, which the caller
+// commits or rolls back: a signup flow creates the tenant together with its
+// own rows. The tenant's registry row, role, schema with every tenant
+// migration, primary domain, first user and fleet-summary row are all
+// written in tx, so a rollback leaves nothing behind.
+//
+// When Config.Spares is not 0 and the pool holds a current spare, the
+// tenant's schema is that spare renamed and granted to the tenant's role,
+// indistinguishable from a new one; otherwise a new schema is migrated. A
+// claimed spare is locked, so concurrent creates each take another and none
+// waits; on rollback it stays a spare. Config.OnClaim runs after a claim.
+//
+// Errors: a *tenantry.ValidationError for bad input; tenantry.ErrTenantExists
+// when the slug or schema is taken; tenantry.ErrDomainTaken when the domain
+// belongs to another tenant; a *migrate.Error when a migration fails. After
+// an error other than a validation error tx is aborted and must be rolled
+// back. CreateTx leaves tx's search_path as it found it. tx should be READ
+// COMMITTED, PostgreSQL's default, like every migration transaction.
+func (p *Provisioner) CreateTx(ctx context.Context, tx pgx.Tx, req Request) (*tenantry.Tenant, error) {
+	if err := p.prepare(&req); err != nil {
+		return nil, err
+	}
+	t, spare, err := p.create(ctx, tx, &req)
+	if err != nil {
+		return nil, translate(err, &req)
+	}
+	p.logger.Debug("tenant made in the caller's transaction", "tenant", t.Slug, "schema", t.SchemaName,
+		"from_spare", spare != "", "spare", spare)
+	return t, nil
+}
+
+// prepare validates req and fills in its defaults. The admin is copied
+// first: validation normalises it in place, and the caller's Admin must stay
+// as given (it may be shared between goroutines).
+func (p *Provisioner) prepare(req *Request) error {
+	if err := req.normalize(p.cfg.StaticSchemas); err != nil {
+		return err
+	}
+	if req.Admin != nil {
+		admin := *req.Admin
+		req.Admin = &admin
+	}
+	return validateAdmin(req.Admin)
+}
+
+// create makes the tenant inside tx and returns it with the name of the
+// spare it was made from, "" when its schema was migrated anew.
+func (p *Provisioner) create(ctx context.Context, tx pgx.Tx, req *Request) (*tenantry.Tenant, string, error) {
+	d := &draft{schema: tenantry.SchemaName(req.Slug)}
 	err := tx.QueryRow(ctx, `INSERT INTO public.tenants (slug, schema_name, name, locale, timezone, default_currency, plan)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		req.Slug, schema, req.Name, req.Locale, req.Timezone, req.Currency, req.Plan).Scan(&id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, current_setting('search_path')`,
+		req.Slug, d.schema, req.Name, req.Locale, req.Timezone, req.Currency, req.Plan).Scan(&d.id, &d.searchPath)
 	if err != nil {
-		return nil, fmt.Errorf("register tenant %s: %w", req.Slug, err)
+		return nil, "", fmt.Errorf("register tenant %s: %w", req.Slug, err)
 	}
-	role, err := p.roleFor(ctx, tx, id)
+	role, err := p.roleFor(ctx, tx, d.id)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	if err := tenantdb.CreateSchema(ctx, tx, schema, role); err != nil {
-		return nil, err
+	if d.spare, err = p.claim(ctx, tx); err != nil {
+		return nil, "", err
 	}
-	res, err := p.cfg.TenantMigrations.Apply(ctx, tx, schema, nil)
-	if err != nil {
-		return nil, err
+	if err := p.makeSchema(ctx, tx, d, role); err != nil {
+		return nil, "", err
 	}
-	if err := finish(ctx, tx, id, schema, req, res.To); err != nil {
-		return nil, err
+	if err := finish(ctx, tx, d, req); err != nil {
+		return nil, "", err
 	}
 	// By id: the schema name may also be another tenant's slug.
-	return registry.Find(ctx, tx, strconv.FormatInt(id, 10))
+	t, err := registry.Find(ctx, tx, strconv.FormatInt(d.id, 10))
+	if err != nil {
+		return nil, "", err
+	}
+	if d.spare != "" && p.cfg.OnClaim != nil {
+		if err := p.cfg.OnClaim(ctx, tx, Claim{Tenant: t, Spare: d.spare}); err != nil {
+			return nil, "", fmt.Errorf("after making tenant %s from spare %s: %w", t.Slug, d.spare, err)
+		}
+	}
+	return t, d.spare, nil
+}
+
+// draft is a tenant being made inside a transaction.
+type draft struct {
+	id         int64
+	schema     string // tenant_<slug>
+	spare      string // the spare the schema is made from; "" to migrate a new one
+	version    int    // the schema's migration version, once made
+	searchPath string // the transaction's search_path before, to restore
+}
+
+// makeSchema gives the tenant its schema, from d.spare when there is one,
+// and notes its migration version in d.
+func (p *Provisioner) makeSchema(ctx context.Context, tx pgx.Tx, d *draft, role string) error {
+	if d.spare != "" {
+		d.version = p.cfg.TenantMigrations.Latest()
+		return tenantdb.AdoptSchema(ctx, tx, d.spare, d.schema, role)
+	}
+	if err := tenantdb.CreateSchema(ctx, tx, d.schema, role); err != nil {
+		return err
+	}
+	res, err := p.cfg.TenantMigrations.Apply(ctx, tx, d.schema, nil)
+	d.version = res.To
+	return err
 }
 
 // roleFor names tenant id's role and records it, or returns "" when the
@@ -149,28 +237,6 @@ func (p *Provisioner) databaseOID(ctx context.Context, tx pgx.Tx) (uint32, error
 	return oid, nil
 }
 
-// finish adds the primary domain, the fleet-summary row and the first user.
-func finish(ctx context.Context, tx pgx.Tx, id int64, schema string, req *Request, version int) error {
-	if _, err := tx.Exec(ctx, "INSERT INTO public.domains (domain, tenant_id, is_primary) VALUES ($1, $2, true)",
-		req.Domain, id); err != nil {
-		return fmt.Errorf("add domain %s: %w", req.Domain, err)
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO public.tenantry_schema_state (schema_name, kind, version) VALUES ($1, 'dynamic', $2)
-		ON CONFLICT (schema_name) DO UPDATE SET kind = 'dynamic', version = $2, last_error = NULL, error_version = NULL, updated_at = now()`,
-		schema, version); err != nil {
-		return fmt.Errorf("record schema state of %s: %w", schema, err)
-	}
-	if req.Admin == nil {
-		return nil
-	}
-	if _, err := tx.Exec(ctx, "SELECT set_config('search_path', $1, true)", sqlquote.Ident(schema)); err != nil {
-		return fmt.Errorf("enter schema %s: %w", schema, err)
-	}
-	_, err := auth.CreateUser(ctx, tx, auth.NewUser{Username: req.Admin.Username, Email: req.Admin.Email,
-		Password: req.Admin.Password, Role: req.Admin.Role})
-	return err
-}
-
 func validateAdmin(a *Admin) error {
 	if a == nil {
 		return nil
@@ -183,7 +249,7 @@ func validateAdmin(a *Admin) error {
 		return err
 	}
 	a.Username, a.Email = u.Username, u.Email
-	if a.Password == "" {
+	if a.Password == "" && a.PasswordHash == "" {
 		return invalid("admin password", "", "is required with an admin user")
 	}
 	return nil

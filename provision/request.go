@@ -24,12 +24,17 @@ type Request struct {
 	Admin    *Admin // the first user, optional
 }
 
-// Admin is a tenant's first user.
+// Admin is a tenant's first user. One of Password and PasswordHash is
+// required.
 type Admin struct {
 	Username string
 	Email    string
 	Password string
-	Role     string // default owner
+	// PasswordHash, when set, is an argon2id hash from auth.HashPassword
+	// stored as it is (Password is then ignored and may be empty): a signup
+	// hashes the password when it is typed and creates the tenant later.
+	PasswordHash string
+	Role         string // default owner
 }
 
 var currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)

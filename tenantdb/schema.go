@@ -40,10 +40,7 @@ func DatabaseOID(ctx context.Context, q interface {
 func CreateSchema(ctx context.Context, tx pgx.Tx, schema, role string) error {
 	stmts := []string{"CREATE SCHEMA " + sqlquote.Ident(schema)}
 	if role != "" {
-		stmts = append([]string{
-			"CREATE ROLE " + sqlquote.Ident(role) + " NOLOGIN NOINHERIT",
-			"GRANT " + sqlquote.Ident(role) + " TO CURRENT_USER",
-		}, stmts...)
+		stmts = append(roleStatements(role), stmts...)
 		stmts = append(stmts, grantStatements(schema, role)...)
 	}
 	if _, err := tx.Exec(ctx, strings.Join(stmts, ";\n")); err != nil {
@@ -53,21 +50,91 @@ func CreateSchema(ctx context.Context, tx pgx.Tx, schema, role string) error {
 }
 
 // Grant gives role the tenant privileges on schema: usage of the schema, and
-// data privileges on its present tables, sequences and functions and on
-// those the current user creates later. It is how a schema made without a
-// role (a spare) is handed to a tenant.
+// data privileges on its present tables (views included) and sequences and
+// on those the current user creates later. Functions keep PostgreSQL's
+// default (EXECUTE for everyone), as in a schema made by CreateSchema.
 func Grant(ctx context.Context, tx pgx.Tx, schema, role string) error {
-	s, r := sqlquote.Ident(schema), sqlquote.Ident(role)
-	stmts := append(grantStatements(schema, role),
-		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "+s+" TO "+r,
-		"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA "+s+" TO "+r,
-	)
-	if _, err := tx.Exec(ctx, strings.Join(stmts, ";\n")); err != nil {
+	stmts, err := grantAllStatements(ctx, tx, schema, schema, role)
+	if err == nil {
+		_, err = tx.Exec(ctx, strings.Join(stmts, ";\n"))
+	}
+	if err != nil {
 		return fmt.Errorf("grant schema %s to role %s: %w", schema, role, err)
 	}
 	return nil
 }
 
+// AdoptSchema renames spare, a schema the current user made and migrated
+// without a tenant role, to schema and, when role is not empty, creates the
+// tenant's role and grants it what CreateSchema would have, on what the
+// schema holds already and on what is created in it later: the schema ends
+// as CreateSchema and the same migrations would have left it. It costs two
+// round trips inside tx, whatever the number of schemas in the database;
+// the current user must own spare.
+func AdoptSchema(ctx context.Context, tx pgx.Tx, spare, schema, role string) error {
+	stmts := []string{"ALTER SCHEMA " + sqlquote.Ident(spare) + " RENAME TO " + sqlquote.Ident(schema)}
+	if role != "" {
+		grants, err := grantAllStatements(ctx, tx, spare, schema, role)
+		if err != nil {
+			return fmt.Errorf("make schema %s from spare %s: %w", schema, spare, err)
+		}
+		stmts = append(append(stmts, roleStatements(role)...), grants...)
+	}
+	if _, err := tx.Exec(ctx, strings.Join(stmts, ";\n")); err != nil {
+		return fmt.Errorf("make schema %s from spare %s: %w", schema, spare, err)
+	}
+	return nil
+}
+
+// roleStatements create a tenant's NOLOGIN role and make the current user a
+// member, so that it can enter the role.
+func roleStatements(role string) []string {
+	return []string{
+		"CREATE ROLE " + sqlquote.Ident(role) + " NOLOGIN NOINHERIT",
+		"GRANT " + sqlquote.Ident(role) + " TO CURRENT_USER",
+	}
+}
+
+// grantAllStatements are grantStatements plus the data privileges on the
+// tables and sequences that the schema now called current already holds,
+// named as they will be in schema (the name after a rename).
+//
+// The relations are named one by one rather than with GRANT ... ON ALL
+// TABLES IN SCHEMA, which reads the whole of pg_class once per kind of
+// relation, a cost that grows with every tenant's tables. They are found
+// through the schema's dependencies, which are indexed.
+func grantAllStatements(ctx context.Context, tx pgx.Tx, current, schema, role string) ([]string, error) {
+	rows, _ := tx.Query(ctx, `SELECT c.relname::text, c.relkind = 'S' FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
+		WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = (SELECT oid FROM pg_namespace WHERE nspname = $1)
+		AND d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+		ORDER BY c.oid`, current)
+	var tables, sequences []string
+	var name string
+	var isSequence bool
+	_, err := pgx.ForEachRow(rows, []any{&name, &isSequence}, func() error {
+		if isSequence {
+			sequences = append(sequences, sqlquote.Ident(schema, name))
+		} else {
+			tables = append(tables, sqlquote.Ident(schema, name))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list the tables and sequences of schema %s: %w", current, err)
+	}
+	stmts := grantStatements(schema, role)
+	r := sqlquote.Ident(role)
+	if len(tables) > 0 {
+		stmts = append(stmts, "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "+strings.Join(tables, ", ")+" TO "+r)
+	}
+	if len(sequences) > 0 {
+		stmts = append(stmts, "GRANT USAGE, SELECT, UPDATE ON SEQUENCE "+strings.Join(sequences, ", ")+" TO "+r)
+	}
+	return stmts, nil
+}
+
+// grantStatements give role usage of schema and, by default privileges,
+// the data privileges on what the current user creates in it from now on.
 func grantStatements(schema, role string) []string {
 	s, r := sqlquote.Ident(schema), sqlquote.Ident(role)
 	return []string{

@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tenantry/tenantry/api"
+	"github.com/tenantry/tenantry/jobs"
+	"github.com/tenantry/tenantry/mail"
+	"github.com/tenantry/tenantry/signup"
+)
+
+// stopJobsTimeout bounds how long running jobs may go on after a SIGTERM.
+const stopJobsTimeout = 20 * time.Second
+
+// mailer is the mail sender the settings call for: SMTP at
+// TENANTRY_SMTP_URL, else the outbox directory under TENANTRY_DIR.
+func mailer(s settings, log *slog.Logger) (mail.Sender, error) {
+	m, err := mail.New(mail.Config{URL: s.smtpURL, From: s.mailFrom, OutboxDir: filepath.Join(s.stateDir, "outbox"), Logger: log})
+	if err != nil {
+		return nil, usagef("TENANTRY_SMTP_URL / TENANTRY_MAIL_FROM: %v", err)
+	}
+	return m, nil
+}
+
+// startJobs replaces d's insert-only job client with one that works jobs
+// (mail, welcome, seed data, spare refills) and starts it. The returned
+// function stops it gracefully.
+func startJobs(ctx context.Context, d *deps, log *slog.Logger) (stop func(), err error) {
+	m, err := mailer(d.settings, log)
+	if err != nil {
+		return nil, err
+	}
+	j, err := jobs.New(jobs.Config{Pool: d.pool, DB: d.db, Mailer: m, Refiller: d.provisioner,
+		Seeds: []jobs.SeedFunc{api.SeedWelcomeItem}, Logger: log,
+		Workers: d.settings.workers, PollOnly: d.settings.pollOnly})
+	if err != nil {
+		return nil, err
+	}
+	if err := j.Start(ctx); err != nil {
+		return nil, err
+	}
+	d.jobs = j
+	return func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopJobsTimeout)
+		defer cancel()
+		if err := j.Stop(sctx); err != nil {
+			log.Warn("jobs stopped with an error", "err", err)
+		}
+	}, nil
+}
+
+// signupService is self-service signup on the base domain, queueing its
+// mail and seeds through d's job client.
+func signupService(d *deps, log *slog.Logger) (*signup.Service, error) {
+	svc, err := signup.New(signup.Config{Pool: d.pool, Provisioner: d.provisioner, Jobs: d.jobs,
+		BaseURL: d.settings.baseURL, BaseDomain: d.settings.baseDomain,
+		StaticSchemas: d.settings.staticSchemas, Logger: log})
+	if err != nil {
+		return nil, usagef("TENANTRY_BASE_URL / TENANTRY_BASE_DOMAIN: %v", err)
+	}
+	return svc, nil
+}
+
+func (a *app) workerCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "worker",
+		Short: "Work background jobs only: mail, seed data, spare-pool refills",
+		Long: `Work the job queue without serving HTTP, to scale workers apart from the
+servers ("tenantry serve" also works jobs). Settings: DATABASE_URL,
+TENANTRY_WORKERS (jobs at once, default 10), TENANTRY_SMTP_URL (unset: mail is
+written to TENANTRY_DIR/outbox), TENANTRY_MAIL_FROM, TENANTRY_SPARES (spare
+pool size, default 5), TENANTRY_JOBS_POLL_ONLY=1 behind PgBouncer. Stops
+gracefully on SIGTERM or Ctrl-C.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s := a.settings()
+			if err := s.resolveDatabase(); err != nil {
+				return err
+			}
+			log := a.serverLogger()
+			d, err := wire(cmd.Context(), s, 0, log)
+			if err != nil {
+				return err
+			}
+			defer d.pool.Close()
+			stop, err := startJobs(cmd.Context(), d, log)
+			if err != nil {
+				return err
+			}
+			log.Info("working jobs", "workers", s.workers, "spares", s.spares)
+			<-cmd.Context().Done()
+			log.Info("stopping jobs", "timeout", stopJobsTimeout.String())
+			stop()
+			return nil
+		},
+	}
+}

@@ -1,0 +1,184 @@
+package jobs
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/tenantry/tenantry/mail"
+	"github.com/tenantry/tenantry/migrations"
+	"github.com/tenantry/tenantry/tenantdb"
+)
+
+// Config configures New.
+type Config struct {
+	// Pool reaches the database whose public schema holds River's tables.
+	// Required.
+	Pool *pgxpool.Pool
+	// DB opens the tenant transactions tenant jobs run in. Required unless
+	// InsertOnly.
+	DB *tenantdb.DB
+	// Mailer sends the mail of EmailArgs and WelcomeArgs jobs. Required
+	// unless InsertOnly.
+	Mailer mail.Sender
+	// Refiller refills the spare schema pool for RefillArgs jobs, which are
+	// also enqueued every RefillEvery. Default nil: no refill worker, no
+	// periodic refill, and EnqueueRefill fails.
+	Refiller Refiller
+	// Seeds are the hooks SeedArgs jobs run in a new tenant, in order.
+	// Default none.
+	Seeds []SeedFunc
+	// AppWorkers are the application's own workers (see AppWorker).
+	// Default none.
+	AppWorkers []Registration
+	// Logger receives cancelled jobs and River's own logs. Default: discard.
+	Logger *slog.Logger
+	// Workers is how many jobs may run at once. Default 10.
+	Workers int
+	// PollOnly makes the client poll for new jobs (about every second)
+	// instead of waiting for notifications with LISTEN, which a
+	// transaction-mode pooler such as PgBouncer cannot carry. Default false.
+	PollOnly bool
+	// RefillEvery is how often a refill is enqueued when Refiller is set.
+	// Default 1 minute.
+	RefillEvery time.Duration
+	// InsertOnly makes a client that only enqueues, for a process whose
+	// jobs are worked elsewhere (tenantry worker): it registers no worker,
+	// accepts jobs of any kind, and cannot Start. Only Pool and Logger
+	// matter. Default false.
+	InsertOnly bool
+}
+
+// Jobs enqueues and works Tenantry's jobs. It is safe for concurrent use.
+type Jobs struct {
+	client     *river.Client[pgx.Tx]
+	insertOnly bool
+	refill     bool
+}
+
+// New returns a client for cfg. It does not start working jobs: see
+// Start. It returns an error naming the field when cfg is invalid.
+func New(cfg Config) (*Jobs, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	rc := &river.Config{Schema: migrations.RiverSchema, Logger: logger, PollOnly: cfg.PollOnly}
+	if !cfg.InsertOnly {
+		if err := cfg.configureWorkers(rc, logger); err != nil {
+			return nil, err
+		}
+	}
+	client, err := river.NewClient(riverpgxv5.New(cfg.Pool), rc)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: create River client: %w", err)
+	}
+	return &Jobs{client: client, insertOnly: cfg.InsertOnly, refill: cfg.Refiller != nil}, nil
+}
+
+func (cfg *Config) validate() error {
+	switch {
+	case cfg.Pool == nil:
+		return errors.New("jobs config: Pool is required")
+	case cfg.InsertOnly:
+		return nil
+	case cfg.DB == nil:
+		return errors.New("jobs config: DB is required unless InsertOnly")
+	case cfg.Mailer == nil:
+		return errors.New("jobs config: Mailer is required unless InsertOnly")
+	case cfg.Workers < 0:
+		return fmt.Errorf("jobs config: Workers must not be negative, got %d", cfg.Workers)
+	case cfg.RefillEvery < 0:
+		return fmt.Errorf("jobs config: RefillEvery must not be negative, got %v", cfg.RefillEvery)
+	}
+	return nil
+}
+
+// configureWorkers sets up rc to work jobs: the workers, the tenant
+// middleware, the queue and the periodic refill.
+func (cfg *Config) configureWorkers(rc *river.Config, logger *slog.Logger) error {
+	ml := &mailer{sender: cfg.Mailer, logger: logger}
+	regs := []Registration{
+		AppWorker[EmailArgs](&emailWorker{mailer: ml}),
+		AppWorker[WelcomeArgs](&welcomeWorker{mailer: ml}),
+		AppWorker[SeedArgs](&seedWorker{seeds: cfg.Seeds}),
+	}
+	if cfg.Refiller != nil {
+		regs = append(regs, AppWorker[RefillArgs](&refillWorker{refiller: cfg.Refiller, logger: logger}))
+		rc.PeriodicJobs = []*river.PeriodicJob{refillPeriodically(cmp.Or(cfg.RefillEvery, refillDefault))}
+	}
+	regs = append(regs, cfg.AppWorkers...)
+	workers := river.NewWorkers()
+	kinds := map[string]tenantDecoder{}
+	for _, r := range regs {
+		if r.add == nil {
+			return errors.New("jobs config: AppWorkers holds a Registration not made by AppWorker")
+		}
+		if err := r.add(workers); err != nil {
+			return fmt.Errorf("jobs config: register worker %s: %w", r.kind, err)
+		}
+		if r.tenantOf != nil {
+			kinds[r.kind] = r.tenantOf
+		}
+	}
+	rc.Workers = workers
+	rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cmp.Or(cfg.Workers, 10)}}
+	rc.Middleware = []rivertype.Middleware{&tenantMiddleware{pool: cfg.Pool, db: cfg.DB, kinds: kinds, logger: logger}}
+	return nil
+}
+
+// Start starts working jobs in the background and returns. Cancelling ctx
+// stops abruptly, like Stop with an expired context; prefer Stop. It fails
+// on an InsertOnly client.
+func (j *Jobs) Start(ctx context.Context) error {
+	if j.insertOnly {
+		return errors.New("start jobs: an InsertOnly client cannot work jobs")
+	}
+	if err := j.client.Start(ctx); err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	return nil
+}
+
+// stopGrace bounds how long Stop waits, once its context has ended, for
+// cancelled jobs to return.
+const stopGrace = 10 * time.Second
+
+// Stop stops fetching jobs and waits for the running ones to finish. If ctx
+// ends first, their contexts are cancelled (a tenant job's transaction then
+// rolls back, and the job is retried later) and Stop waits a little longer
+// for them to return, then returns ctx's error. Stopping a client that is
+// not running does nothing.
+func (j *Jobs) Stop(ctx context.Context) error {
+	err := j.client.Stop(ctx)
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() == nil {
+		return fmt.Errorf("stop jobs: %w", err)
+	}
+	hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopGrace)
+	defer cancel()
+	if err := j.client.StopAndCancel(hard); err != nil {
+		return fmt.Errorf("stop jobs: cancel running jobs: %w", err)
+	}
+	return fmt.Errorf("stop jobs: running jobs were cancelled: %w", ctx.Err())
+}
+
+// Client returns the River client, for what this package does not wrap:
+// listing, cancelling or retrying jobs, subscribing to events. Its schema is
+// migrations.RiverSchema.
+func (j *Jobs) Client() *river.Client[pgx.Tx] { return j.client }
