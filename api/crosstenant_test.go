@@ -24,6 +24,8 @@ import (
 	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/api"
 	"github.com/tenantry/tenantry/auth"
+	"github.com/tenantry/tenantry/jobs"
+	"github.com/tenantry/tenantry/signup"
 	"github.com/tenantry/tenantry/tenantdb"
 	"github.com/tenantry/tenantry/tenanttest"
 )
@@ -62,7 +64,12 @@ var opRecipes = map[string]opRecipe{
 	"createUser": {body: func(tag string) map[string]any {
 		return map[string]any{"username": "xt_" + tag, "email": "xt_" + tag + "@example.com", "password": "xt-password-" + tag}
 	}},
-	"patchUser": {body: func(tag string) map[string]any { return map[string]any{"email": "xt_" + tag + "@example.com"} }},
+	"patchUser":            {body: func(tag string) map[string]any { return map[string]any{"email": "xt_" + tag + "@example.com"} }},
+	"list-join-requests":   {},
+	"approve-join-request": {},
+	"reject-join-request":  {},
+	"list-email-domains":   {},
+	"patch-email-domain":   {body: func(string) map[string]any { return map[string]any{"auto_join": true} }},
 }
 
 func itemRecipe(tag string) map[string]any { return map[string]any{"title": "xt " + tag} }
@@ -93,8 +100,10 @@ var problemMembers = []string{"$schema", "type", "title", "status", "detail", "i
 type matrixOp struct {
 	id, method, path string
 	recipe           opRecipe
-	resource         string // "items" or "users" when the path names one by {id}, else ""
-	public           bool   // needs no bearer token: only the suspended-tenant cases apply
+	// resource is what the path names by {id} ("items", "users",
+	// "join-requests") or {domain} ("email-domains"), else "".
+	resource string
+	public   bool // needs no bearer token: only the suspended-tenant cases apply
 }
 
 // matrixCase is one request that must be refused.
@@ -115,8 +124,8 @@ type matrixFixture struct {
 	*apiFixture
 	gamma          *tenantry.Tenant
 	ops            []matrixOp
-	probe, control map[string]int64 // alpha's target id by operationId
-	gammaIDs       map[string]int64 // gamma's id by resource
+	probe, control map[string]string // alpha's target id or domain by operationId
+	gammaIDs       map[string]string // gamma's id or domain by resource
 	// Tokens got by logging in: alpha's viewer's, those of two alpha owners
 	// since deleted and deactivated, gamma's owner's and an operator's.
 	viewer, deleted, idle, gammaOwner, oper string
@@ -187,8 +196,16 @@ func setupMatrix(t *testing.T) *matrixFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	j, err := jobs.New(jobs.Config{Pool: env.Pool, InsertOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := signup.New(signup.Config{Pool: env.Pool, Provisioner: env.Provisioner, Jobs: j, BaseURL: "http://" + platformHost})
+	if err != nil {
+		t.Fatal(err)
+	}
 	h, err := api.NewHandler(&api.Config{Pool: env.Pool, Resolver: env.Registry, DB: env.DB, Signer: signer,
-		FallbackDomains: []string{platformHost}, Provisioner: env.Provisioner, Registry: env.Registry})
+		FallbackDomains: []string{platformHost}, Provisioner: env.Provisioner, Registry: env.Registry, Signup: svc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +230,9 @@ func (f *matrixFixture) seed(t *testing.T) {
 	for _, ten := range []*tenantry.Tenant{f.alpha, f.beta} {
 		f.insertItem(t, ten, ten.Slug+" secret")
 	}
-	f.gammaIDs = map[string]int64{"items": f.insertItem(t, f.gamma, "gamma secret"), "users": f.userID(t, f.gamma, "owner")}
+	f.gammaIDs = map[string]string{"items": itoa(f.insertItem(t, f.gamma, "gamma secret")), "users": itoa(f.userID(t, f.gamma, "owner")),
+		"join-requests": itoa(f.insertJoinRequest(t, f.gamma, "secret@gamma-mail.test")),
+		"email-domains": f.insertEmailDomain(t, f.gamma, "gamma-mail.test")}
 	f.users[auth.RoleOwner] = &auth.User{ID: f.userID(t, f.alpha, "owner"), Username: "owner", Role: auth.RoleOwner}
 	f.users[auth.RoleViewer] = f.createUser(t, "viewer", auth.RoleViewer)
 	f.users["gone"] = f.createUser(t, "gone", auth.RoleOwner)
@@ -272,19 +291,30 @@ func (f *matrixFixture) retireUsers(t *testing.T) {
 // that names one, and checks that beta has no row with their ids.
 func (f *matrixFixture) createTargets(t *testing.T) {
 	t.Helper()
-	f.probe, f.control = map[string]int64{}, map[string]int64{}
+	f.probe, f.control = map[string]string{}, map[string]string{}
 	ids := map[string][]int64{}
 	for _, op := range f.ops {
-		for role, m := range map[string]map[string]int64{"probe": f.probe, "control": f.control} {
+		for role, m := range map[string]map[string]string{"probe": f.probe, "control": f.control} {
+			// A control's join request makes a user when approved: its
+			// email carries the mark snapshots leave out.
+			mark := map[string]string{"probe": "probe", "control": "xt_ok_control"}[role]
+			var id int64
 			switch op.resource {
 			case "items":
-				m[op.id] = f.insertItem(t, f.alpha, "alpha secret "+role+" of "+op.id)
+				id = f.insertItem(t, f.alpha, "alpha secret "+role+" of "+op.id)
 			case "users":
-				m[op.id] = f.createUser(t, role+"_"+op.id, auth.RoleMember).ID
+				id = f.createUser(t, role+"_"+op.id, auth.RoleMember).ID
+			case "join-requests":
+				m[op.id] = itoa(f.insertJoinRequest(t, f.alpha, mark+"_"+op.id+"@alpha-mail.test"))
+				continue
+			case "email-domains":
+				m[op.id] = f.insertEmailDomain(t, f.alpha, role+"-"+op.id+".alpha-mail.test")
+				continue
 			default:
 				continue
 			}
-			ids[op.resource] = append(ids[op.resource], m[op.id])
+			m[op.id] = itoa(id)
+			ids[op.resource] = append(ids[op.resource], id)
 		}
 	}
 	for table, list := range ids {
@@ -295,6 +325,33 @@ func (f *matrixFixture) createTargets(t *testing.T) {
 		}
 	}
 }
+
+// insertJoinRequest adds a pending request to join ten from email.
+func (f *matrixFixture) insertJoinRequest(t *testing.T, ten *tenantry.Tenant, email string) int64 {
+	t.Helper()
+	hash, err := auth.HashPassword("join-password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := f.env.Pool.QueryRow(context.Background(), `INSERT INTO public.join_requests (tenant_id, email, password_hash)
+		VALUES ($1, $2, $3) RETURNING id`, ten.ID, email, hash).Scan(&id); err != nil {
+		t.Fatalf("add join request to %s: %v", ten.Slug, err)
+	}
+	return id
+}
+
+// insertEmailDomain makes ten claim the email domain and returns it.
+func (f *matrixFixture) insertEmailDomain(t *testing.T, ten *tenantry.Tenant, domain string) string {
+	t.Helper()
+	if _, err := f.env.Pool.Exec(context.Background(), "INSERT INTO public.email_domains (domain, tenant_id) VALUES ($1, $2)",
+		domain, ten.ID); err != nil {
+		t.Fatalf("claim %s for %s: %v", domain, ten.Slug, err)
+	}
+	return domain
+}
+
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 
 // insertItem inserts an item into tenant ten and returns its id.
 func (f *matrixFixture) insertItem(t *testing.T, ten *tenantry.Tenant, title string) int64 {
@@ -325,21 +382,40 @@ func (f *matrixFixture) userID(t *testing.T, ten *tenantry.Tenant, username stri
 // what no refused request may change.
 func (f *matrixFixture) snapshots(t *testing.T) []string {
 	t.Helper()
-	controls := map[string]bool{} // "items 3"
+	controls := map[string]bool{} // "items 3", "email-domains control-x.alpha-mail.test"
 	for _, op := range f.ops {
 		if id, ok := f.control[op.id]; ok {
-			controls[op.resource+" "+strconv.FormatInt(id, 10)] = true
+			controls[op.resource+" "+id] = true
 		}
 	}
 	var out []string
 	for _, ten := range []*tenantry.Tenant{f.alpha, f.beta, f.gamma} {
 		for _, table := range []string{"users", "items"} {
 			for id, row := range f.rows(t, ten, table) {
-				control := ten == f.alpha && controls[table+" "+strconv.FormatInt(id, 10)]
+				control := ten == f.alpha && controls[table+" "+itoa(id)]
 				if !control && !strings.Contains(row, "xt_ok") && !strings.Contains(row, "xt ok") {
 					out = append(out, ten.Slug+"."+table+" "+row)
 				}
 			}
+		}
+	}
+	// The public rows a tenant's admins reach through the API.
+	for _, q := range []struct{ resource, sql string }{
+		{"join-requests", "SELECT id::text, to_jsonb(r)::text FROM public.join_requests r"},
+		{"email-domains", "SELECT domain, to_jsonb(r)::text FROM public.email_domains r"},
+	} {
+		rows, err := f.env.Pool.Query(context.Background(), q.sql)
+		var key, row string
+		if err == nil {
+			_, err = pgx.ForEachRow(rows, []any{&key, &row}, func() error {
+				if !controls[q.resource+" "+key] {
+					out = append(out, "public."+q.resource+" "+row)
+				}
+				return nil
+			})
+		}
+		if err != nil {
+			t.Fatalf("read %s: %v", q.resource, err)
 		}
 	}
 	slices.Sort(out)
@@ -397,7 +473,7 @@ type bodySchema struct {
 var docMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 // servedTenantOps reads GET /api/openapi.json from the real handler and
-// returns every operation whose path is not under /api/platform/: those
+// returns every operation whose path is not the base domain's: those
 // whose security requires the bearer scheme, and the known public ones. It
 // fails t for one it cannot call.
 func servedTenantOps(t *testing.T, f *apiFixture) []matrixOp {
@@ -406,7 +482,7 @@ func servedTenantOps(t *testing.T, f *apiFixture) []matrixOp {
 	var ops []matrixOp
 	seen := map[string]bool{}
 	for _, path := range sortedKeys(doc.Paths) {
-		if path == "/api/platform" || strings.HasPrefix(path, "/api/platform/") {
+		if baseDomainOnly(path) {
 			continue
 		}
 		for _, method := range docMethods {
@@ -435,6 +511,18 @@ func servedTenantOps(t *testing.T, f *apiFixture) []matrixOp {
 		t.Fatal("the document lists no bearer-secured tenant operation")
 	}
 	return ops
+}
+
+// baseDomainOnly reports whether path belongs to the platform's own site
+// (the platform API, signup), which a tenant host answers 404: the platform
+// and signup tests cover them.
+func baseDomainOnly(path string) bool {
+	for _, p := range []string{"/api/platform", "/api/signup"} {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 func fetchDoc(t *testing.T, f *apiFixture) *openAPIDoc {
@@ -551,9 +639,10 @@ func pathResource(t *testing.T, name, path string, op *docOperation) string {
 		return ""
 	}
 	segs := strings.Split(path, "/")
-	i := slices.Index(segs, "{id}")
-	if len(found) > 1 || found[0][1] != "id" || i < 1 || (segs[i-1] != "items" && segs[i-1] != "users") {
-		t.Errorf("%s: no id for the path's parameters %v", name, found)
+	i := slices.Index(segs, "{"+found[0][1]+"}")
+	named := map[string]string{"items": "id", "users": "id", "join-requests": "id", "email-domains": "domain"}
+	if len(found) > 1 || i < 1 || named[segs[i-1]] != found[0][1] {
+		t.Errorf("%s: no value for the path's parameters %v", name, found)
 		return ""
 	}
 	return segs[i-1]
@@ -742,7 +831,7 @@ func (f *matrixFixture) send(t *testing.T, op matrixOp, host, authz, tag string)
 		case strings.HasPrefix(tag, "ok"):
 			id = f.control[op.id]
 		}
-		path = strings.Replace(path, "{id}", strconv.FormatInt(id, 10), 1)
+		path = placeholder.ReplaceAllLiteralString(path, id)
 	}
 	var body any
 	if op.recipe.body != nil {
