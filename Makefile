@@ -9,7 +9,10 @@ PKGS    := ./...
 run: deps build
 	./$(BIN) dev
 
-## test: formatting, vet and the whole test suite against real PostgreSQL
+## test: formatting, vet and the whole test suite against real PostgreSQL, the
+## isolation tests also through a real PgBouncer (transaction pooling), which
+## must then be installed: TENANTRY_REQUIRE_PGBOUNCER=0 skips those instead
+test: export TENANTRY_REQUIRE_PGBOUNCER ?= 1
 test: deps check
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 
@@ -19,6 +22,7 @@ bench: deps build
 	./$(BIN) bench signup --signups 20
 	./$(BIN) bench fleet --schemas 1000
 	./$(BIN) bench http --tenants 100
+	./$(BIN) bench isolation --tenants 200 --clients 64 --duration 60s
 
 build:
 	$(GO) build -o $(BIN) ./cmd/tenantry

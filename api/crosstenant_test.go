@@ -65,6 +65,7 @@ var opRecipes = map[string]opRecipe{
 		return map[string]any{"username": "xt_" + tag, "email": "xt_" + tag + "@example.com", "password": "xt-password-" + tag}
 	}},
 	"patchUser":            {body: func(tag string) map[string]any { return map[string]any{"email": "xt_" + tag + "@example.com"} }},
+	"list-audit":           {},
 	"list-join-requests":   {},
 	"approve-join-request": {},
 	"reject-join-request":  {},

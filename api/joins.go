@@ -8,6 +8,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/audit"
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/signup"
 	"github.com/tenantry/tenantry/tenantdb"
@@ -98,7 +99,7 @@ func (s *server) decide(approve bool) func(context.Context, *joinRequestInput) (
 		if err != nil {
 			return nil, err
 		}
-		j, err := s.cfg.Signup.Decide(ctx, mustTenant(ctx), in.ID, actor.ID, approve)
+		j, err := s.cfg.Signup.Decide(audit.WithActor(ctx, userActor(actor)), mustTenant(ctx), in.ID, actor.ID, approve)
 		switch {
 		case errors.Is(err, signup.ErrRequestNotFound):
 			return nil, huma.Error404NotFound(err.Error())

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/audit"
 	"github.com/tenantry/tenantry/tenanthttp"
 )
 
@@ -103,7 +104,8 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		info := &requestInfo{id: newRequestID(r), client: remoteHost(r)}
 		w.Header().Set("X-Request-Id", info.id)
 		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), infoKey{}, info)))
+		ctx := audit.WithRequest(context.WithValue(r.Context(), infoKey{}, info), info.id, info.client)
+		next.ServeHTTP(rec, r.WithContext(ctx))
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("request_id", info.id),
 			slog.String("tenant", info.tenant),

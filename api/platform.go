@@ -12,6 +12,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/audit"
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/provision"
 )
@@ -165,6 +166,16 @@ func (s *server) platformLogin(ctx context.Context, in *loginInput) (*operatorTo
 	}
 	o, err := auth.AuthenticateOperator(ctx, s.cfg.Pool, login, in.Body.Password, clientIP(ctx))
 	if err != nil {
+		if errors.Is(err, auth.ErrBadCredentials) {
+			if aerr := audit.Record(ctx, s.cfg.Pool, audit.Event{Action: audit.OperatorLoginFails, Target: login,
+				Actor: audit.Actor{Kind: audit.ActorAnonymous, Name: login}}); aerr != nil {
+				return nil, s.problem(ctx, aerr)
+			}
+		}
+		return nil, s.problem(ctx, err)
+	}
+	if err := audit.Record(ctx, s.cfg.Pool, audit.Event{Action: audit.OperatorLoggedIn, Target: o.Username,
+		Actor: operatorActor(o)}); err != nil {
 		return nil, s.problem(ctx, err)
 	}
 	access, exp, err := s.cfg.Signer.IssueForOperator(o.ID, o.Username)
@@ -218,12 +229,12 @@ func (s *server) createTenant(ctx context.Context, in *createTenantInput) (*tena
 		}
 		req.Admin = &provision.Admin{Username: b.Admin.Username, Email: b.Admin.Email, Password: b.Admin.Password}
 	}
-	t, err := s.cfg.Provisioner.Create(ctx, req)
+	t, err := s.cfg.Provisioner.Create(audit.WithActor(ctx, operatorActor(o)), req)
 	if err != nil {
 		return nil, s.createProblem(ctx, err)
 	}
 	s.cfg.Registry.Invalidate(t.ID) // forget "no tenant" answers for its domain
-	s.audit(ctx, o, "create", t)
+	s.logPlatformOp(ctx, o, "create", t)
 	return &tenantOutput{Body: platformTenant(t)}, nil
 }
 
@@ -233,11 +244,11 @@ func (s *server) setStatus(st tenantry.Status) func(context.Context, *tenantRefI
 		if err != nil {
 			return nil, err
 		}
-		t, err := s.cfg.Registry.SetStatus(ctx, in.Ref, st)
+		t, err := s.cfg.Registry.SetStatus(audit.WithActor(ctx, operatorActor(o)), in.Ref, st)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		s.audit(ctx, o, "set status "+string(st), t)
+		s.logPlatformOp(ctx, o, "set status "+string(st), t)
 		return &tenantOutput{Body: platformTenant(t)}, nil
 	}
 }
@@ -247,17 +258,18 @@ func (s *server) deleteTenant(ctx context.Context, in *tenantRefInput) (*emptyOu
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.cfg.Provisioner.Delete(ctx, in.Ref)
+	t, err := s.cfg.Provisioner.Delete(audit.WithActor(ctx, operatorActor(o)), in.Ref)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
 	s.cfg.Registry.Invalidate(t.ID) // stop serving its hosts now, not when the notification arrives
-	s.audit(ctx, o, "delete", t)
+	s.logPlatformOp(ctx, o, "delete", t)
 	return &emptyOutput{}, nil
 }
 
-// audit logs what an operator did to a tenant.
-func (s *server) audit(ctx context.Context, o *auth.Operator, action string, t *tenantry.Tenant) {
+// logPlatformOp logs what an operator did to a tenant (the audit log has it
+// too, recorded in the change's own transaction).
+func (s *server) logPlatformOp(ctx context.Context, o *auth.Operator, action string, t *tenantry.Tenant) {
 	s.log.InfoContext(ctx, "platform operation", "request_id", RequestID(ctx), "operator", o.Username,
 		"action", action, "tenant", t.Slug, "schema", t.SchemaName)
 }

@@ -53,3 +53,17 @@ func unauthorized(msg string) error {
 	return huma.ErrorWithHeaders(huma.Error401Unauthorized(msg),
 		http.Header{"Www-Authenticate": {`Bearer realm="tenantry"`}})
 }
+
+// huma answers 500 "cannot read request body" when the client's body ends
+// early (a dropped connection, a truncated upload): that is the client's
+// doing, so it becomes 400. huma.NewError is huma's one hook for this, a
+// package variable: the reference server owns its process.
+func init() {
+	newError := huma.NewError
+	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
+		if status == http.StatusInternalServerError && msg == "cannot read request body" {
+			return newError(http.StatusBadRequest, "the request body could not be read: it ended early or the connection dropped")
+		}
+		return newError(status, msg, errs...)
+	}
+}

@@ -37,6 +37,7 @@ func (s *server) newREST(mux *http.ServeMux) huma.API {
 	s.registerPlatform(api)
 	s.registerSignup(api)
 	s.registerJoinRequests(api)
+	s.registerAudit(api)
 	return api
 }
 

@@ -87,6 +87,7 @@ func (s *server) bearer(ctx context.Context, b Bearer) (*tenantry.Tenant, token,
 	}
 	claims, err := s.cfg.Signer.VerifyForTenant(b.token(), t)
 	if err != nil {
+		s.auditRefusedToken(ctx, t, b.token())
 		return nil, token{}, unauthorized(notAuthenticated)
 	}
 	uid, _ := claims.UserID() // VerifyForTenant checked it

@@ -12,6 +12,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/audit"
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/tenantdb"
 )
@@ -70,6 +71,9 @@ func (s *server) login(ctx context.Context, in *loginInput) (*tokenOutput, error
 	var out *tokenOutput
 	err := s.inTenant(ctx, func(t *tenantry.Tenant, tx *tenantdb.Tx) error {
 		u, err := auth.Authenticate(ctx, tx, login, in.Body.Password, clientIP(ctx))
+		if aerr := auditLogin(ctx, tx, t, login, u, err); aerr != nil {
+			return aerr
+		}
 		if err != nil {
 			return commitAnyway(err)
 		}
@@ -83,6 +87,12 @@ func (s *server) refresh(ctx context.Context, in *refreshInput) (*tokenOutput, e
 	var out *tokenOutput
 	err := s.inTenant(ctx, func(t *tenantry.Tenant, tx *tenantdb.Tx) error {
 		next, uid, err := auth.Rotate(ctx, tx, in.Body.Refresh)
+		if errors.Is(err, auth.ErrRefreshReused) {
+			if aerr := audit.Record(ctx, tx, audit.Event{TenantID: t.ID, Action: audit.RefreshReused,
+				Actor: audit.Actor{Kind: audit.ActorAnonymous, Name: "refresh token"}}); aerr != nil {
+				return aerr
+			}
+		}
 		if err != nil {
 			return commitAnyway(err) // a reuse's revocation must hold
 		}

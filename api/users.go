@@ -8,6 +8,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/tenantry/tenantry/audit"
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/tenantdb"
 )
@@ -105,6 +106,10 @@ func (s *server) createUser(ctx context.Context, in *createUserInput) (*createdU
 		if err != nil {
 			return err
 		}
+		if err := audit.Record(ctx, tx, audit.Event{TenantID: tx.Tenant.ID, Action: audit.UserCreated, Target: u.Username,
+			Actor: userActor(actor), Details: map[string]any{"role": u.Role}}); err != nil {
+			return err
+		}
 		out = &createdUserOutput{Location: fmt.Sprintf("/api/users/%d/", u.ID), Body: u}
 		return nil
 	})
@@ -119,18 +124,48 @@ func (s *server) patchUser(ctx context.Context, in *patchUserInput) (*userOutput
 	}
 	var out *userOutput
 	err := s.asUser(ctx, in.Bearer, auth.UsersManage, func(tx *tenantdb.Tx, actor *auth.User) error {
+		before, err := auth.GetUser(ctx, tx, in.ID)
+		if err != nil {
+			return userNotFound(err, in.ID)
+		}
 		u, err := s.manager().Update(ctx, tx, actor, in.ID, c)
 		out = &userOutput{Body: u}
-		return userNotFound(err, in.ID)
+		if err != nil {
+			return userNotFound(err, in.ID)
+		}
+		return auditUserChange(ctx, tx, actor, before, u)
 	})
 	return out, err
 }
 
 func (s *server) deleteUser(ctx context.Context, in *userInput) (*emptyOutput, error) {
 	err := s.asUser(ctx, in.Bearer, auth.UsersManage, func(tx *tenantdb.Tx, actor *auth.User) error {
-		return userNotFound(s.manager().Delete(ctx, tx, actor, in.ID), in.ID)
+		before, err := auth.GetUser(ctx, tx, in.ID)
+		if err != nil {
+			return userNotFound(err, in.ID)
+		}
+		if err := s.manager().Delete(ctx, tx, actor, in.ID); err != nil {
+			return userNotFound(err, in.ID)
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: tx.Tenant.ID, Action: audit.UserDeleted, Target: before.Username,
+			Actor: userActor(actor), Details: map[string]any{"role": before.Role}})
 	})
 	return &emptyOutput{}, err
+}
+
+// auditUserChange records a change of role or a deactivation of a user.
+func auditUserChange(ctx context.Context, tx *tenantdb.Tx, actor, before, after *auth.User) error {
+	if before.Role != after.Role {
+		if err := audit.Record(ctx, tx, audit.Event{TenantID: tx.Tenant.ID, Action: audit.UserRoleChanged, Target: after.Username,
+			Actor: userActor(actor), Details: map[string]any{"from": before.Role, "to": after.Role}}); err != nil {
+			return err
+		}
+	}
+	if before.IsActive && !after.IsActive {
+		return audit.Record(ctx, tx, audit.Event{TenantID: tx.Tenant.ID, Action: audit.UserDeactivated, Target: after.Username,
+			Actor: userActor(actor)})
+	}
+	return nil
 }
 
 // userNotFound names the missing user in err's message.

@@ -28,7 +28,7 @@ the run. Figures are printed, never asserted.`,
 	cmd.PersistentFlags().IntVar(&cfg.Tables, "tables", bench.DefaultTables, "tables of the synthetic application")
 	cmd.PersistentFlags().BoolVar(&cfg.Keep, "keep", false, "keep the benchmark database afterwards")
 	cmd.AddCommand(a.benchProvisionCommand(&cfg), a.benchSignupCommand(&cfg), a.benchFleetCommand(&cfg),
-		a.benchHTTPCommand(&cfg), a.benchLoadCommand())
+		a.benchHTTPCommand(&cfg), a.benchLoadCommand(), a.benchIsolationCommand(&cfg))
 	for _, c := range cmd.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}

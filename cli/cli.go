@@ -7,10 +7,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"os/user"
 	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tenantry/tenantry/audit"
 )
 
 // Exit statuses.
@@ -35,6 +38,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, lookupEnv: os.LookupEnv}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	ctx = audit.WithActor(ctx, audit.Actor{Kind: audit.ActorSystem, Name: "cli:" + osUser()})
 	root := a.rootCommand()
 	root.SetArgs(rewriteShortFlags(args))
 	root.SetIn(stdin)
@@ -50,6 +54,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	return ExitFailure
+}
+
+// osUser names who runs the command, for the audit log.
+func osUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return "unknown"
 }
 
 // usageError marks an error in what the user asked for (exit status 2).

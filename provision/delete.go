@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/audit"
 	"github.com/tenantry/tenantry/registry"
 	"github.com/tenantry/tenantry/tenantdb"
 )
@@ -33,6 +34,10 @@ func (p *Provisioner) Delete(ctx context.Context, ref string) (*tenantry.Tenant,
 		}
 		if _, err := tx.Exec(ctx, "DELETE FROM public.tenantry_schema_state WHERE schema_name = $1", t.SchemaName); err != nil {
 			return fmt.Errorf("forget schema state of %s: %w", t.SchemaName, err)
+		}
+		if err := audit.Record(ctx, tx, audit.Event{TenantID: t.ID, Action: audit.TenantDeleted, Target: t.Slug,
+			Details: map[string]any{"schema": t.SchemaName, "domains": t.Domains}}); err != nil {
+			return err
 		}
 		return tenantdb.DropSchema(ctx, tx, t.SchemaName, t.RoleName)
 	})

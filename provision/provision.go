@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/audit"
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/internal/pgerr"
 	"github.com/tenantry/tenantry/migrate"
@@ -171,6 +172,13 @@ func (p *Provisioner) create(ctx context.Context, tx pgx.Tx, req *Request) (*ten
 	// By id: the schema name may also be another tenant's slug.
 	t, err := registry.Find(ctx, tx, strconv.FormatInt(d.id, 10))
 	if err != nil {
+		return nil, "", err
+	}
+	details := map[string]any{"domain": req.Domain, "from_spare": d.spare != ""}
+	if req.Admin != nil {
+		details["owner"] = req.Admin.Username
+	}
+	if err := audit.Record(ctx, tx, audit.Event{TenantID: t.ID, Action: audit.TenantCreated, Target: t.Slug, Details: details}); err != nil {
 		return nil, "", err
 	}
 	if d.spare != "" && p.cfg.OnClaim != nil {

@@ -8,12 +8,19 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/audit"
 )
+
+// statusVerb names the audit action of a change to each status.
+var statusVerb = map[tenantry.Status]string{
+	tenantry.StatusActive: "activated", tenantry.StatusSuspended: "suspended", tenantry.StatusTerminated: "terminated",
+}
 
 // SetStatus sets the status of the tenant named by ref (slug, schema, domain
 // or id) and returns it as it now is. The change is announced to every
 // listening registry by the table's trigger. Setting the status a tenant
-// already has is not an error.
+// already has is not an error. A change is recorded in the audit log, with
+// the context's actor (audit.WithActor).
 func (r *Registry) SetStatus(ctx context.Context, ref string, st tenantry.Status) (*tenantry.Tenant, error) {
 	if !st.Valid() {
 		return nil, &tenantry.ValidationError{Field: "status", Value: string(st), Reason: "must be active, suspended or terminated"}
@@ -24,10 +31,16 @@ func (r *Registry) SetStatus(ctx context.Context, ref string, st tenantry.Status
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE public.tenants SET status = $2, updated_at = now()
+		tag, err := tx.Exec(ctx, `UPDATE public.tenants SET status = $2, updated_at = now()
 			WHERE id = $1 AND status IS DISTINCT FROM $2`, t.ID, st)
 		if err != nil {
 			return fmt.Errorf("set status of tenant %s: %w", t.Slug, err)
+		}
+		if tag.RowsAffected() > 0 {
+			if err := audit.Record(ctx, tx, audit.Event{TenantID: t.ID, Action: "tenant." + statusVerb[st], Target: t.Slug,
+				Details: map[string]any{"from": t.Status, "to": st}}); err != nil {
+				return err
+			}
 		}
 		// By id: the schema name may also be another tenant's slug.
 		out, err = Find(ctx, tx, strconv.FormatInt(t.ID, 10))

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/audit"
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/mail"
 )
@@ -64,7 +65,8 @@ func (s *Service) JoinRequests(ctx context.Context, t *tenantry.Tenant, status s
 }
 
 // Decide approves or rejects t's pending join request id on behalf of the
-// tenant's user actor (whose right to decide the caller has checked). An
+// tenant's user actor (whose right to decide the caller has checked); the
+// audit log records it with the context's actor (audit.WithActor). An
 // approval creates the user as a member, with the password typed at
 // signup, in the same transaction. Errors: ErrRequestNotFound,
 // ErrRequestDecided, ErrEmailRegistered when the tenant already has a
@@ -123,7 +125,12 @@ func (s *Service) Decide(ctx context.Context, t *tenantry.Tenant, id, actor int6
 		if err != nil {
 			return fmt.Errorf("decide join request %d: %w", id, err)
 		}
-		return nil
+		action := audit.JoinRejected
+		if approve {
+			action = audit.JoinApproved
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: t.ID, Action: action, Target: out.Email,
+			Details: map[string]any{"request": out.ID}})
 	})
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/audit"
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/internal/sqlquote"
 	"github.com/tenantry/tenantry/provision"
@@ -102,6 +103,7 @@ func (s *Service) verify(ctx context.Context, tx pgx.Tx, hash []byte) (*Result, 
 	if !p.now.Before(p.expiresAt) {
 		return nil, ErrTokenExpired
 	}
+	ctx = audit.WithActor(ctx, audit.Actor{Kind: audit.ActorAnonymous, Name: "signup:" + p.email})
 	var registered bool
 	if err := tx.QueryRow(ctx, registeredSQL, p.email).Scan(&registered); err != nil {
 		return nil, fmt.Errorf("look up signups of %s: %w", p.email, err)

@@ -53,6 +53,11 @@ func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (e
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 		defer cancel()
 		_, _ = conn.Exec(rctx, "ROLLBACK")
+		if cerr := ctx.Err(); cerr != nil && !begun {
+			// Cancelled before anything ran (pgx may have been preparing
+			// outside the binding): the cancellation is the cause.
+			return fmt.Errorf("pipeline for tenant %s: %w", t.Slug, cerr)
+		}
 		return fmt.Errorf("pipeline for tenant %s: %w", t.Slug, err)
 	}
 	return nil

@@ -122,6 +122,12 @@ func (h *handler) inactive(w http.ResponseWriter, t *tenantry.Tenant) {
 // internalError logs a failed lookup and tells the client no more than
 // "internal error".
 func (h *handler) internalError(w http.ResponseWriter, r *http.Request, host string, err error) {
+	if r.Context().Err() != nil {
+		// The client went away during the lookup: nothing failed, and no
+		// one reads the answer (499, nginx's "client closed request").
+		WriteProblem(w, 499, "request cancelled")
+		return
+	}
 	h.s.Logger.ErrorContext(r.Context(), "tenanthttp: tenant lookup failed",
 		"host", host, "request_id", h.s.RequestID(r), "err", err)
 	WriteProblem(w, http.StatusInternalServerError, "internal error")

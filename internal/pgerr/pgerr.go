@@ -14,6 +14,9 @@ const (
 	UniqueViolation = "23505"
 	DuplicateSchema = "42P06"
 	DuplicateObject = "42710"
+	// InsufficientPrivilege: permission denied, a row-level security policy
+	// refused a row, or the audit log refused a change.
+	InsufficientPrivilege = "42501"
 )
 
 // Describe renders err; for a PostgreSQL error it adds the SQLSTATE, the
