@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -70,7 +71,7 @@ func NewHandler(cfg *Config) (http.Handler, error) {
 	s := &server{cfg: c, log: c.Logger}
 	rest := http.NewServeMux()
 	s.newREST(rest)
-	rest.HandleFunc("/", notFound)
+	rest.HandleFunc("/", notAllowed(rest))
 	s.rest = trimSlash(rest)
 	tenantRoutes := tenanthttp.Middleware(c.Resolver, &tenanthttp.Config{
 		FallbackDomains: c.FallbackDomains,
@@ -101,6 +102,27 @@ func (s *server) tenantRoutes() http.Handler {
 	mux.Handle("/api/", s.rest)
 	mux.HandleFunc("/", notFound)
 	return mux
+}
+
+// notAllowed answers what no operation of mux matches: 405 with Allow when
+// the path has operations for other methods, else 404.
+func notAllowed(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			notFound(w, r)
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		tenanthttp.WriteProblem(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+": use "+strings.Join(allow, ", "))
+	}
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {

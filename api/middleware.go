@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/audit"
@@ -150,12 +152,35 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
-// limitBody caps every request body at MaxBodyBytes.
+// limitBody caps every request body at MaxBodyBytes, and refuses a path or
+// query with a NUL or invalid UTF-8, which no parameter may hold and
+// PostgreSQL cannot store.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, q := r.URL.Path, r.URL.RawQuery; badText(p) || badText(q) || badQuery(r) {
+			tenanthttp.WriteProblem(w, http.StatusBadRequest, "the path or query holds a NUL or invalid UTF-8")
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		next.ServeHTTP(w, r)
 	})
+}
+
+func badText(s string) bool { return strings.ContainsRune(s, 0) || !utf8.ValidString(s) }
+
+// badQuery looks at the query's decoded values (%00, %FF).
+func badQuery(r *http.Request) bool {
+	for k, vs := range r.URL.Query() {
+		if badText(k) {
+			return true
+		}
+		for _, v := range vs {
+			if badText(v) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

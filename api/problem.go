@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/auth"
+	"github.com/tenantry/tenantry/internal/pgerr"
 )
 
 // problem is the API's one error boundary: it turns the library's errors
@@ -38,6 +40,10 @@ func (s *server) problem(ctx context.Context, err error) error {
 		return huma.Error409Conflict(err.Error())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return huma.NewError(499, "request cancelled")
+	case strings.HasPrefix(pgerr.Code(err), "22"):
+		// A data exception: a value the database cannot take (a NUL, bad
+		// UTF-8, a number out of range) that validation let through.
+		return huma.Error422UnprocessableEntity("a value holds characters or a size the database cannot store (NUL, invalid UTF-8, out of range)")
 	}
 	s.log.ErrorContext(ctx, "internal error", "request_id", RequestID(ctx), "err", err)
 	return huma.Error500InternalServerError("internal error")

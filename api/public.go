@@ -47,8 +47,13 @@ func (s *server) public(w http.ResponseWriter, r *http.Request) {
 	default:
 		page = nil
 	}
-	if page == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+	if page == nil {
 		tenanthttp.WriteProblem(w, http.StatusNotFound, "no such endpoint on the public site: "+r.Method+" "+p)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		tenanthttp.WriteProblem(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+p+": it is a page (GET)")
 		return
 	}
 	h := w.Header()
