@@ -26,6 +26,12 @@ server of DATABASE_URL when it is set, else on a private cluster started for
 the run. Figures are printed, never asserted.`,
 	}
 	cmd.PersistentFlags().IntVar(&cfg.Tables, "tables", bench.DefaultTables, "tables of the synthetic application")
+	cmd.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if cfg.Tables < 1 || cfg.Tables > 999 {
+			return usagef("--tables must be from 1 to 999, not %d", cfg.Tables)
+		}
+		return nil
+	}
 	cmd.PersistentFlags().BoolVar(&cfg.Keep, "keep", false, "keep the benchmark database afterwards")
 	cmd.AddCommand(a.benchProvisionCommand(&cfg), a.benchSignupCommand(&cfg), a.benchFleetCommand(&cfg),
 		a.benchHTTPCommand(&cfg), a.benchLoadCommand(), a.benchIsolationCommand(&cfg))
@@ -80,6 +86,11 @@ func (a *app) benchFleetCommand(cfg *bench.Config) *cobra.Command {
 		Use:   "fleet [--schemas 1000] [--parallel 4] [--sweep 1,2,4,8]",
 		Short: "Fleet migration throughput across N schemas (target >= 200 schemas/s; no-op < 1 s at 10,000)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, p := range sweep {
+				if p < 1 || p > 256 {
+					return usagef("--sweep values must be from 1 to 256, not %d", p)
+				}
+			}
 			if schemas < 1 || schemas > 100_000 {
 				return usagef("--schemas must be from 1 to 100000, not %d", schemas)
 			}
@@ -139,6 +150,14 @@ pool with the same query in an isolated tenant transaction.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Tenants < 1 || opts.Tenants > 10_000 {
 				return usagef("--tenants must be from 1 to 10000, not %d", opts.Tenants)
+			}
+			for _, c := range opts.Clients {
+				if c < 1 || c > 10_000 {
+					return usagef("--clients must be from 1 to 10000, not %d", c)
+				}
+			}
+			if opts.Duration <= 0 {
+				return usagef("--duration must be positive, not %s", opts.Duration)
 			}
 			exe, err := os.Executable()
 			if err != nil {

@@ -48,7 +48,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintln(stderr, "tenantry:", err)
+	// One line, whatever the error: pgx's connection errors span several.
+	fmt.Fprintln(stderr, "tenantry:", strings.Join(strings.Fields(err.Error()), " "))
 	var ue *usageError
 	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {
 		return ExitUsage
@@ -89,7 +90,27 @@ func (a *app) rootCommand() *cobra.Command {
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}
+	refuseUnknownSubcommands(root)
 	return root
+}
+
+// refuseUnknownSubcommands makes every command group below root (tenant,
+// operator, bench) fail with a usage error on an unknown or missing
+// subcommand: cobra would print the group's help and exit 0, and a typo
+// such as "tenant delet acme" would look like success to a script.
+func refuseUnknownSubcommands(root *cobra.Command) {
+	for _, c := range root.Commands() {
+		if c.HasSubCommands() && !c.Runnable() {
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = func(cmd *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					return usagef("unknown command %q for %q (see %s --help)", args[0], cmd.CommandPath(), cmd.CommandPath())
+				}
+				return usagef("%s needs a subcommand (see %s --help)", cmd.CommandPath(), cmd.CommandPath())
+			}
+		}
+		refuseUnknownSubcommands(c)
+	}
 }
 
 // wrapArgs makes cobra's argument-count errors usage errors.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // time zones are checked the same on every machine
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/language"
 
@@ -54,6 +56,9 @@ func (r *Request) normalize(static []string) error {
 	if n := len([]rune(r.Name)); n == 0 || n > 200 {
 		return invalid("name", r.Name, "must be 1 to 200 characters")
 	}
+	if badText(r.Name) {
+		return invalid("name", "", "must be valid UTF-8 text without control characters")
+	}
 	domain, err := tenantry.ValidateDomain(r.Domain)
 	if err != nil {
 		return err
@@ -75,7 +80,15 @@ func (r *Request) validateSettings() error {
 	if len(r.Plan) > 64 {
 		return invalid("plan", r.Plan, "must be at most 64 characters")
 	}
+	if badText(r.Plan) {
+		return invalid("plan", "", "must be valid UTF-8 text without control characters")
+	}
 	return nil
+}
+
+// badText reports invalid UTF-8 or a control character (NUL included).
+func badText(s string) bool {
+	return !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl)
 }
 
 func orDefault(s, def string) string {
