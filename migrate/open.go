@@ -12,9 +12,12 @@ import (
 	"github.com/tenantry/tenantry/internal/sqlquote"
 )
 
-// lockNamespace is the first key of the per-schema advisory lock; the second
-// is hashtext(schema). Both are transaction-level, so a crash releases them.
-const lockNamespace = 0x7e4a
+// LockNamespace is the first key of the transaction-level advisory lock
+// Apply takes on each schema; the second is hashtext(schema). Code that must
+// not wait for a migration in progress tries the same lock:
+// pg_try_advisory_xact_lock(migrate.LockNamespace, hashtext(schema)). A
+// crash releases it with its transaction.
+const LockNamespace = 0x7e4a
 
 // open locks the schema, points the transaction's search_path at it and
 // returns the migrations its ledger records. Except in a dry run, which
@@ -38,7 +41,7 @@ type step struct {
 // holder of the lock committed.
 func prepareSteps(schema string, createSchema bool) []step {
 	steps := []step{{fmt.Sprintf("SELECT pg_advisory_xact_lock(%d, hashtext(%s)), set_config('search_path', %s, true)",
-		lockNamespace, sqlquote.Literal(schema), sqlquote.Literal(sqlquote.Ident(schema))), "lock schema " + schema + " for migration"}}
+		LockNamespace, sqlquote.Literal(schema), sqlquote.Literal(sqlquote.Ident(schema))), "lock schema " + schema + " for migration"}}
 	if createSchema {
 		steps = append(steps, step{"CREATE SCHEMA IF NOT EXISTS " + sqlquote.Ident(schema), "create schema " + schema})
 	}
@@ -88,7 +91,7 @@ func prepareError(schema string, steps []step, results []*pgconn.Result, err err
 // if both exist, creating nothing.
 func inspect(ctx context.Context, tx pgx.Tx, schema string) ([]Migration, error) {
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext($2)), set_config('search_path', $3, true)",
-		lockNamespace, schema, sqlquote.Ident(schema)); err != nil {
+		LockNamespace, schema, sqlquote.Ident(schema)); err != nil {
 		return nil, fmt.Errorf("lock schema %s for migration: %w", schema, err)
 	}
 	var hasLedger bool

@@ -21,18 +21,13 @@ import (
 // failed in the fleet summary.
 var ErrNameCaptured = errors.New("a function keeps the schema's own name (e.g. SET search_path FROM CURRENT), so a spare schema cannot be renamed into a tenant's")
 
-// migrateLockNamespace is the first key of package migrate's per-schema
-// advisory lock (its lockNamespace; the second key is hashtext(schema)). A
-// claim only tries that lock: a spare that a fleet run is migrating is
-// passed over, because waiting for it while holding the spare's
-// fleet-summary row, which that run updates last, would deadlock.
-// TestClaimPassesOverSpareUnderMigration fails if the two drift apart.
-const migrateLockNamespace = 0x7e4a
-
 // claimSQL locks one usable spare's fleet-summary row, skipping those that
 // other transactions hold, then tries the spare's migration lock ($2 is
-// migrateLockNamespace). The CTE is evaluated first and alone (it has a
-// locking clause), so the lock is tried on the one row picked.
+// migrate.LockNamespace). It only tries: a spare that a fleet run is
+// migrating is passed over, because waiting for it while holding its
+// fleet-summary row, which that run updates last, would deadlock. The CTE
+// is evaluated first and alone (it has a locking clause), so the lock is
+// tried on the one row picked.
 const claimSQL = `WITH picked AS (
 	SELECT s.schema_name FROM ` + spareRows + `
 	WHERE ` + usableSpare + `
@@ -48,7 +43,7 @@ func (p *Provisioner) claim(ctx context.Context, tx pgx.Tx) (string, error) {
 	}
 	var spare string
 	var locked bool
-	err := tx.QueryRow(ctx, claimSQL, p.cfg.TenantMigrations.Latest(), migrateLockNamespace).Scan(&spare, &locked)
+	err := tx.QueryRow(ctx, claimSQL, p.cfg.TenantMigrations.Latest(), migrate.LockNamespace).Scan(&spare, &locked)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil
 	}
