@@ -1,16 +1,15 @@
 package localpg
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/user"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/tenantry/tenantry/internal/osaccount"
 )
 
 // serverUserName is the account initdb and postgres run as when this process
@@ -18,76 +17,23 @@ import (
 const serverUserName = "postgres"
 
 // account is the operating-system user the server runs as.
-type account struct {
-	name       string
-	uid        int
-	gid        int
-	groups     []int // supplementary group ids, for the traversal check
-	switchUser bool  // children run as uid/gid rather than as this process
-}
+type account struct{ osaccount.Account }
 
 // serverAccount returns the current user, or the postgres system user when
 // the current user is root.
 func serverAccount() (account, error) {
-	if os.Geteuid() != 0 {
-		return account{name: "current user", uid: os.Geteuid(), gid: os.Getegid()}, nil
-	}
-	u, err := user.Lookup(serverUserName)
-	var unknown user.UnknownUserError
-	if errors.As(err, &unknown) {
-		return account{}, fmt.Errorf("localpg: PostgreSQL refuses to run as root and there is no %q user to run it as: create an unprivileged user named %s (useradd --system %s) or run as a non-root user", serverUserName, serverUserName, serverUserName)
-	}
+	a, err := osaccount.Unprivileged(serverUserName, "PostgreSQL")
 	if err != nil {
-		return account{}, fmt.Errorf("localpg: look up user %s: %w", serverUserName, err)
+		return account{}, fmt.Errorf("localpg: %w", err)
 	}
-	return accountOf(u)
-}
-
-// accountOf converts a looked-up user, with its groups.
-func accountOf(u *user.User) (account, error) {
-	a := account{name: u.Username, switchUser: true}
-	var err error
-	if a.uid, err = strconv.Atoi(u.Uid); err != nil {
-		return account{}, fmt.Errorf("localpg: user %s: uid %q: %w", u.Username, u.Uid, err)
-	}
-	if a.gid, err = strconv.Atoi(u.Gid); err != nil {
-		return account{}, fmt.Errorf("localpg: user %s: gid %q: %w", u.Username, u.Gid, err)
-	}
-	ids, err := u.GroupIds()
-	if err != nil {
-		return account{}, fmt.Errorf("localpg: groups of user %s: %w", u.Username, err)
-	}
-	for _, id := range ids {
-		if gid, err := strconv.Atoi(id); err == nil {
-			a.groups = append(a.groups, gid)
-		}
-	}
-	return a, nil
-}
-
-// credential is what exec uses to run a child as a, or nil to run it as
-// this process.
-func (a account) credential() *syscall.Credential {
-	if !a.switchUser {
-		return nil
-	}
-	return &syscall.Credential{Uid: uint32(a.uid), Gid: uint32(a.gid)}
+	return account{a}, nil
 }
 
 // own hands path, and everything below it, to a. It does nothing unless a is
 // another user.
 func (a account) own(path string) error {
-	if !a.switchUser {
-		return nil
-	}
-	err := filepath.WalkDir(path, func(p string, _ fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		return os.Lchown(p, a.uid, a.gid)
-	})
-	if err != nil {
-		return fmt.Errorf("localpg: give %s to user %s: %w", path, a.name, err)
+	if err := a.Own(path); err != nil {
+		return fmt.Errorf("localpg: %w", err)
 	}
 	return nil
 }
@@ -110,7 +56,7 @@ func (a account) adopt(dir string) error {
 // happen to a directory that merely contains the cluster, such as a home
 // directory given as Dir by mistake.
 func (a account) checkDedicated(dir string) error {
-	if !a.switchUser {
+	if !a.Switch {
 		return nil
 	}
 	entries, err := os.ReadDir(dir)
@@ -119,7 +65,7 @@ func (a account) checkDedicated(dir string) error {
 	}
 	for _, e := range entries {
 		if !clusterEntry(e.Name()) {
-			return fmt.Errorf("localpg: cluster directory %s holds %s: because this process is root, the directory is handed to user %s, so it must hold nothing but the cluster; choose an empty or new directory", dir, e.Name(), a.name)
+			return fmt.Errorf("localpg: cluster directory %s holds %s: because this process is root, the directory is handed to user %s, so it must hold nothing but the cluster; choose an empty or new directory", dir, e.Name(), a.Name)
 		}
 	}
 	return nil
@@ -138,7 +84,7 @@ func clusterEntry(name string) bool {
 // checkReach fails when a cannot traverse every directory above dir. It
 // reads mode bits only (not ACLs), and does nothing unless a is another user.
 func (a account) checkReach(dir string) error {
-	if !a.switchUser {
+	if !a.Switch {
 		return nil
 	}
 	real, err := filepath.EvalSymlinks(dir)
@@ -165,7 +111,7 @@ func (a account) checkSearch(p, target string) error {
 	if a.maySearch(fi) {
 		return nil
 	}
-	return fmt.Errorf("localpg: user %s, which runs PostgreSQL because this process is root, cannot reach %s: directory %s (mode %s) is not traversable by it; choose a Dir whose parent directories others may traverse (chmod o+x), or run as a non-root user", a.name, target, p, fi.Mode().Perm())
+	return fmt.Errorf("localpg: user %s, which runs PostgreSQL because this process is root, cannot reach %s: directory %s (mode %s) is not traversable by it; choose a Dir whose parent directories others may traverse (chmod o+x), or run as a non-root user", a.Name, target, p, fi.Mode().Perm())
 }
 
 // maySearch applies the owner, group and other execute bits of fi to a.
@@ -176,9 +122,9 @@ func (a account) maySearch(fi fs.FileInfo) bool {
 	}
 	perm := fi.Mode().Perm()
 	switch {
-	case int(st.Uid) == a.uid:
+	case int(st.Uid) == a.UID:
 		return perm&0o100 != 0
-	case int(st.Gid) == a.gid || slices.Contains(a.groups, int(st.Gid)):
+	case int(st.Gid) == a.GID || slices.Contains(a.Groups, int(st.Gid)):
 		return perm&0o010 != 0
 	default:
 		return perm&0o001 != 0

@@ -63,7 +63,7 @@ func runInitdb(ctx context.Context, o options, dataDir string, a account) error 
 	cmd := exec.CommandContext(ctx, filepath.Join(o.BinDir, "initdb"),
 		"-D", dataDir, "-U", o.User, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
 	cmd.Dir = o.Dir // initdb needs a working directory it can read
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: a.credential()}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: a.Credential()}
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()

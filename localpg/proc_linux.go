@@ -7,5 +7,5 @@ import "syscall"
 // the kernel for a fast shutdown (SIGINT) if the thread that started it
 // dies; see Cluster.run for how that thread is kept alive.
 func serverProcAttr(a account) *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Credential: a.credential(), Setpgid: true, Pdeathsig: syscall.SIGINT}
+	return &syscall.SysProcAttr{Credential: a.Credential(), Setpgid: true, Pdeathsig: syscall.SIGINT}
 }

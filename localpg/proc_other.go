@@ -9,5 +9,5 @@ import "syscall"
 // Linux there is no parent-death signal: a server whose parent was killed
 // keeps running until stopped by hand.
 func serverProcAttr(a account) *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Credential: a.credential(), Setpgid: true}
+	return &syscall.SysProcAttr{Credential: a.Credential(), Setpgid: true}
 }

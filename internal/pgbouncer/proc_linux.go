@@ -7,5 +7,5 @@ import "syscall"
 // kernel for an immediate shutdown (SIGTERM) when the thread that started it
 // dies; see Bouncer.run for how that thread is kept alive.
 func procAttr(a account) *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Credential: a.credential(), Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	return &syscall.SysProcAttr{Credential: a.Credential(), Setpgid: true, Pdeathsig: syscall.SIGTERM}
 }

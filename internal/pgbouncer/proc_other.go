@@ -8,5 +8,5 @@ import "syscall"
 // there is no parent-death signal: a pgbouncer whose parent was killed
 // keeps running until stopped by hand.
 func procAttr(a account) *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Credential: a.credential(), Setpgid: true}
+	return &syscall.SysProcAttr{Credential: a.Credential(), Setpgid: true}
 }
