@@ -160,16 +160,26 @@ func (s *session) serve(ctx context.Context, signer *auth.Signer) (string, func(
 	if err != nil {
 		return "", nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stopServer, err := serveLoopback(h)
 	if err != nil {
 		return "", nil, err
 	}
 	lctx, cancel := context.WithCancel(ctx)
 	go func() { _ = reg.Listen(lctx, s.db.URL) }() // returns when lctx ends
+	stop := func() { cancel(); stopServer() }
+	return "http://" + addr + "/api/items/", stop, nil
+}
+
+// serveLoopback serves h on a loopback port and returns its address and a
+// function that stops it.
+func serveLoopback(h http.Handler) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }() // returns ErrServerClosed on Close
-	stop := func() { cancel(); _ = srv.Close() }
-	return "http://" + ln.Addr().String() + "/api/items/", stop, nil
+	return ln.Addr().String(), func() { _ = srv.Close() }, nil
 }
 
 // runLoad runs the load generator process with spec and reads its result.

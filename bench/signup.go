@@ -132,13 +132,7 @@ func (s *session) serveSignup(ctx context.Context, svc *signup.Service) (string,
 	if err != nil {
 		return "", nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }() // returns ErrServerClosed on Close
-	return ln.Addr().String(), func() { _ = srv.Close() }, nil
+	return serveLoopback(h)
 }
 
 // verified is the part of the verification's answer the benchmark uses.
