@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantry/tenantry/auth"
+	"github.com/tenantry/tenantry/internal/pgerr"
 	"github.com/tenantry/tenantry/migrate"
 	"github.com/tenantry/tenantry/migrations"
 	"github.com/tenantry/tenantry/provision"
@@ -134,13 +135,17 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // readyz reports ready when the database answers and the public schema
-// has every shared migration this binary knows.
+// has every shared migration this binary knows. An unreachable database is
+// 503 with Retry-After, like any request that needs it.
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	v, err := migrate.Version(r.Context(), s.cfg.Pool, "public")
 	switch {
+	case pgerr.Unavailable(err):
+		s.log.Debug("not ready: database unavailable", "err", err)
+		tenanthttp.WriteDatabaseUnavailable(w)
 	case err != nil:
-		s.log.Warn("not ready: database unreachable", "err", err)
-		tenanthttp.WriteProblem(w, http.StatusServiceUnavailable, "database unreachable")
+		s.log.Warn("not ready: database check failed", "err", err)
+		tenanthttp.WriteProblem(w, http.StatusServiceUnavailable, "database check failed")
 	case v < s.cfg.Shared.Latest():
 		tenanthttp.WriteProblem(w, http.StatusServiceUnavailable, "database not migrated: run tenantry migrate")
 	default:

@@ -4,18 +4,23 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/internal/pgerr"
+	"github.com/tenantry/tenantry/tenanthttp"
 )
 
 // problem is the API's one error boundary: it turns the library's errors
 // into problem responses with a status and a message for the user, and logs
-// everything unexpected, which the user sees only as "internal error".
+// everything unexpected, which the user sees only as "internal error". A
+// database that is down or restarting (pgerr.Unavailable) is 503 with
+// Retry-After, never 500.
 func (s *server) problem(ctx context.Context, err error) error {
 	var se huma.StatusError
 	var ve *tenantry.ValidationError
@@ -40,6 +45,10 @@ func (s *server) problem(ctx context.Context, err error) error {
 		return huma.Error409Conflict(err.Error())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return huma.NewError(499, "request cancelled")
+	case pgerr.Unavailable(err):
+		// The outage is logged once by the pool's breaker, not per request.
+		s.log.DebugContext(ctx, "database unavailable", "request_id", RequestID(ctx), "err", err)
+		return databaseUnavailable()
 	case strings.HasPrefix(pgerr.Code(err), "22"):
 		// A data exception: a value the database cannot take (a NUL, bad
 		// UTF-8, a number out of range) that validation let through.
@@ -47,6 +56,13 @@ func (s *server) problem(ctx context.Context, err error) error {
 	}
 	s.log.ErrorContext(ctx, "internal error", "request_id", RequestID(ctx), "err", err)
 	return huma.Error500InternalServerError("internal error")
+}
+
+// databaseUnavailable is the 503 of a request that failed because the
+// database is down or restarting.
+func databaseUnavailable() error {
+	return huma.ErrorWithHeaders(huma.Error503ServiceUnavailable(tenanthttp.DatabaseUnavailable),
+		http.Header{"Retry-After": {strconv.Itoa(int(tenanthttp.DatabaseRetryAfter / time.Second))}})
 }
 
 // errNotFound is returned by handlers for an id that names nothing in this

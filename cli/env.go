@@ -160,6 +160,7 @@ func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*d
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
 	}
+	backOffWhenDown(cfg, log)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err == nil {
 		err = pool.Ping(ctx)

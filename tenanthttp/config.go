@@ -28,7 +28,8 @@ type Config struct {
 	// Public handles requests for the fallback domains; its requests carry
 	// no tenant. Default: 404, as for a host no tenant serves.
 	Public http.Handler
-	// Logger receives failed lookups (the 500s), with the host and request
+	// Logger receives failed lookups (the 500s at error level, the 503s of
+	// an unreachable database at debug level), with the host and request
 	// id. Default: discard.
 	Logger *slog.Logger
 	// RetryAfter is sent, in whole seconds, as the Retry-After header of a

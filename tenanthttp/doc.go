@@ -11,7 +11,10 @@
 //   - an IP address, or a host that no tenant serves, gets 404;
 //   - a suspended tenant gets 503 with Retry-After, a terminated one 503
 //     without it;
-//   - a failed lookup gets 500 "internal error", and is logged;
+//   - a lookup that fails because the database is unreachable gets 503
+//     "database unavailable, retry shortly" with Retry-After (see
+//     WriteDatabaseUnavailable); any other failed lookup gets 500
+//     "internal error", and is logged;
 //   - an active tenant's request goes to the next handler, with the tenant in
 //     its context (Tenant, tenantry.FromContext).
 //

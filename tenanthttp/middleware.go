@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/internal/pgerr"
 )
 
 // Resolver finds the tenant that serves a normalised host. Its error wraps
@@ -63,7 +64,7 @@ func (h *handler) serveTenant(w http.ResponseWriter, r *http.Request, host strin
 	case errors.Is(err, tenantry.ErrTenantNotFound):
 		notFound(w, r)
 	case err != nil:
-		h.internalError(w, r, host, err)
+		h.lookupFailed(w, r, host, err)
 	case !t.Active():
 		h.inactive(w, t)
 	default:
@@ -119,18 +120,25 @@ func (h *handler) inactive(w http.ResponseWriter, t *tenantry.Tenant) {
 	}
 }
 
-// internalError logs a failed lookup and tells the client no more than
-// "internal error".
-func (h *handler) internalError(w http.ResponseWriter, r *http.Request, host string, err error) {
-	if r.Context().Err() != nil {
+// lookupFailed answers a failed lookup: 503 with Retry-After when the
+// database is unreachable (logged at debug level: an outage is logged by
+// whoever watches the connections, not once per request), else 500
+// "internal error", logged with the host.
+func (h *handler) lookupFailed(w http.ResponseWriter, r *http.Request, host string, err error) {
+	switch {
+	case r.Context().Err() != nil:
 		// The client went away during the lookup: nothing failed, and no
 		// one reads the answer (499, nginx's "client closed request").
 		WriteProblem(w, 499, "request cancelled")
-		return
+	case pgerr.Unavailable(err):
+		h.s.Logger.DebugContext(r.Context(), "tenanthttp: tenant lookup failed: database unavailable",
+			"host", host, "request_id", h.s.RequestID(r), "err", err)
+		WriteDatabaseUnavailable(w)
+	default:
+		h.s.Logger.ErrorContext(r.Context(), "tenanthttp: tenant lookup failed",
+			"host", host, "request_id", h.s.RequestID(r), "err", err)
+		WriteProblem(w, http.StatusInternalServerError, "internal error")
 	}
-	h.s.Logger.ErrorContext(r.Context(), "tenanthttp: tenant lookup failed",
-		"host", host, "request_id", h.s.RequestID(r), "err", err)
-	WriteProblem(w, http.StatusInternalServerError, "internal error")
 }
 
 // retryAfterSeconds formats d as whole seconds, rounded up, at least 1.
