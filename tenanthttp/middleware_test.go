@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -324,6 +325,31 @@ func TestLookupFailureIs500AndLogged(t *testing.T) {
 	}
 	if strings.Contains(w.Body.String(), "closed") {
 		t.Errorf("body %q reveals the internal error", w.Body)
+	}
+}
+
+func TestLookupWithTheDatabaseDownIs503WithRetryAfter(t *testing.T) {
+	t.Parallel()
+	// A pool on a socket directory where no server listens: every
+	// connection attempt is refused, as while PostgreSQL restarts.
+	pool := tenanttest.Pool(t, "postgres://app@/postgres?host="+url.QueryEscape(t.TempDir())+"&port=5432")
+	var logs bytes.Buffer
+	h := tenanthttp.Middleware(registry.New(pool, nil), &tenanthttp.Config{
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+	})(tenantEcho())
+
+	for _, host := range []string{"alpha.test", "no-such-tenant.test"} {
+		w := serve(h, host)
+		p := checkProblem(t, http.StatusServiceUnavailable, w.Header(), w.Body.Bytes())
+		if p.Detail != tenanthttp.DatabaseUnavailable {
+			t.Errorf("%s: detail = %q, want %q", host, p.Detail, tenanthttp.DatabaseUnavailable)
+		}
+		if ra := w.Header().Get("Retry-After"); ra != "1" {
+			t.Errorf("%s: Retry-After = %q, want 1", host, ra)
+		}
+	}
+	if logs.Len() != 0 {
+		t.Errorf("an outage is logged per request at info level or above: %s", logs.String())
 	}
 }
 
