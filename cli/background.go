@@ -12,6 +12,7 @@ import (
 	"github.com/tenantry/tenantry/jobs"
 	"github.com/tenantry/tenantry/mail"
 	"github.com/tenantry/tenantry/signup"
+	"github.com/tenantry/tenantry/tenantdb"
 )
 
 // stopJobsTimeout bounds how long running jobs may go on after a SIGTERM.
@@ -28,24 +29,36 @@ func mailer(s settings, log *slog.Logger) (mail.Sender, error) {
 }
 
 // startJobs replaces d's insert-only job client with one that works jobs
-// (mail, welcome, seed data, spare refills) and starts it. The returned
-// function stops it gracefully.
+// (mail, welcome, seed data, spare refills) and starts it, on a pool of
+// its own of TENANTRY_POOL_JOBS connections. The returned function stops
+// it gracefully and closes that pool.
 func startJobs(ctx context.Context, d *deps, log *slog.Logger) (stop func(), err error) {
 	m, err := mailer(d.settings, log)
 	if err != nil {
 		return nil, err
 	}
-	j, err := jobs.New(jobs.Config{Pool: d.pool, DB: d.db, Mailer: m, Refiller: d.provisioner,
-		Seeds: []jobs.SeedFunc{api.SeedWelcomeItem}, Logger: log,
-		Workers: d.settings.workers, PollOnly: d.settings.pollOnly})
+	s := d.settings
+	if s.poolJobs < s.workers+jobsPoolOverhead {
+		log.Warn("TENANTRY_POOL_JOBS is below TENANTRY_WORKERS + 4: jobs will wait for connections",
+			"pool_jobs", s.poolJobs, "workers", s.workers)
+	}
+	pool, err := openPool(ctx, s.databaseURL, int32(s.poolJobs), log)
 	if err != nil {
 		return nil, err
 	}
-	if err := j.Start(ctx); err != nil {
+	j, err := jobs.New(jobs.Config{Pool: pool, DB: tenantdb.New(pool, &tenantdb.Config{DisableRoles: s.disableRoles}),
+		Mailer: m, Refiller: d.newProvisioner(pool, log), Seeds: []jobs.SeedFunc{api.SeedWelcomeItem}, Logger: log,
+		Workers: s.workers, PollOnly: s.pollOnly})
+	if err == nil {
+		err = j.Start(ctx)
+	}
+	if err != nil {
+		pool.Close()
 		return nil, err
 	}
 	d.jobs = j
 	return func() {
+		defer pool.Close()
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopJobsTimeout)
 		defer cancel()
 		if err := j.Stop(sctx); err != nil {
@@ -72,17 +85,18 @@ func (a *app) workerCommand() *cobra.Command {
 		Short: "Work background jobs only: mail, seed data, spare-pool refills",
 		Long: `Work the job queue without serving HTTP, to scale workers apart from the
 servers ("tenantry serve" also works jobs). Settings: DATABASE_URL,
-TENANTRY_WORKERS (jobs at once, default 10), TENANTRY_SMTP_URL (unset: mail is
-written to TENANTRY_DIR/outbox), TENANTRY_MAIL_FROM, TENANTRY_SPARES (spare
-pool size, default 5), TENANTRY_JOBS_POLL_ONLY=1 behind PgBouncer. Stops
-gracefully on SIGTERM or Ctrl-C.`,
+TENANTRY_WORKERS (jobs at once, default 10), TENANTRY_POOL_JOBS (database
+connections for them, default TENANTRY_WORKERS + 4), TENANTRY_SMTP_URL
+(unset: mail is written to TENANTRY_DIR/outbox), TENANTRY_MAIL_FROM,
+TENANTRY_SPARES (spare pool size, default 5), TENANTRY_JOBS_POLL_ONLY=1
+behind PgBouncer. Stops gracefully on SIGTERM or Ctrl-C.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s := a.settings()
 			if err := s.resolveDatabase(); err != nil {
 				return err
 			}
 			log := a.serverLogger()
-			d, err := wire(cmd.Context(), s, 0, log)
+			d, err := wire(cmd.Context(), s, 2, log) // the jobs have a pool of their own
 			if err != nil {
 				return err
 			}

@@ -54,7 +54,7 @@ func (a *app) dev(ctx context.Context) error {
 		defer cancel()
 		go func() { <-cluster.Done(); cancel() }() // the cluster died: stop serving
 	}
-	d, err := wire(ctx, s, 8, a.quietLogger())
+	d, err := wire(ctx, s, 0, a.quietLogger())
 	if err != nil {
 		return err
 	}

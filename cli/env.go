@@ -37,6 +37,8 @@ type settings struct {
 	smtpURL       string   // TENANTRY_SMTP_URL; unset: mail goes to <stateDir>/outbox
 	mailFrom      string   // TENANTRY_MAIL_FROM, default Tenantry <no-reply@<base domain>>
 	workers       int      // TENANTRY_WORKERS, default 10: jobs worked at once by serve and worker
+	poolHTTP      int      // TENANTRY_POOL_HTTP, default 10: connections for HTTP requests (serve, dev)
+	poolJobs      int      // TENANTRY_POOL_JOBS, default TENANTRY_WORKERS+4: connections for the jobs
 	pollOnly      bool     // TENANTRY_JOBS_POLL_ONLY=1: jobs poll instead of LISTEN (behind PgBouncer)
 	invalid       error    // the first malformed setting, reported by wire
 }
@@ -59,6 +61,8 @@ func (a *app) settings() settings {
 	s.pollOnly = a.getenv("TENANTRY_JOBS_POLL_ONLY") == "1"
 	s.spares = a.intSetting(&s, "TENANTRY_SPARES", 5, 0, 1000)
 	s.workers = a.intSetting(&s, "TENANTRY_WORKERS", 10, 1, 1000)
+	s.poolHTTP = a.intSetting(&s, "TENANTRY_POOL_HTTP", defaultPoolHTTP, 1, 1000)
+	s.poolJobs = a.intSetting(&s, "TENANTRY_POOL_JOBS", s.workers+jobsPoolOverhead, 2, 1000)
 	s.baseURL = a.getenv("TENANTRY_BASE_URL")
 	if s.baseURL == "" {
 		s.baseURL = defaultBaseURL(s.baseDomain, s.addr)
@@ -137,7 +141,7 @@ type deps struct {
 }
 
 // open connects to the database and wires the library to it. maxConns 0
-// keeps pgx's default. The caller closes d.pool.
+// means TENANTRY_POOL_HTTP. The caller closes d.pool.
 func (a *app) open(ctx context.Context, maxConns int32) (*deps, error) {
 	s := a.settings()
 	if err := s.resolveDatabase(); err != nil {
@@ -146,6 +150,9 @@ func (a *app) open(ctx context.Context, maxConns int32) (*deps, error) {
 	return wire(ctx, s, maxConns, a.quietLogger())
 }
 
+// wire connects to the database with a pool of maxConns connections
+// (0: TENANTRY_POOL_HTTP) and wires the library to it. The job workers
+// get a pool of their own from startJobs.
 func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*deps, error) {
 	if s.invalid != nil {
 		return nil, s.invalid
@@ -153,20 +160,9 @@ func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*d
 	if err := checkStaticSchemas(s.staticSchemas); err != nil {
 		return nil, err
 	}
-	cfg, err := pgxpool.ParseConfig(s.databaseURL)
+	pool, err := openPool(ctx, s.databaseURL, cmp.Or(maxConns, int32(s.poolHTTP)), log)
 	if err != nil {
-		return nil, usagef("DATABASE_URL: %v", err)
-	}
-	if maxConns > 0 {
-		cfg.MaxConns = maxConns
-	}
-	backOffWhenDown(cfg, log)
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err == nil {
-		err = pool.Ping(ctx)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("connect to the database: %w", err)
+		return nil, err
 	}
 	d := &deps{
 		settings: s,
@@ -175,8 +171,7 @@ func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*d
 		db:       tenantdb.New(pool, &tenantdb.Config{DisableRoles: s.disableRoles}),
 		fleet:    fleet.New(pool, &fleet.Config{StaticSchemas: s.staticSchemas, Logger: log}),
 	}
-	d.provisioner = provision.New(pool, &provision.Config{StaticSchemas: s.staticSchemas, DisableRoles: s.disableRoles,
-		Spares: s.spares, OnClaim: d.refillAfterClaim, Logger: log})
+	d.provisioner = d.newProvisioner(pool, log)
 	// Commands that only enqueue (tenant create) queue the refill after a
 	// claim through this client; serve and worker replace it with one that
 	// works jobs.
@@ -185,6 +180,13 @@ func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*d
 		return nil, err
 	}
 	return d, nil
+}
+
+// newProvisioner returns a provisioner on pool configured by d's settings.
+func (d *deps) newProvisioner(pool *pgxpool.Pool, log *slog.Logger) *provision.Provisioner {
+	s := d.settings
+	return provision.New(pool, &provision.Config{StaticSchemas: s.staticSchemas, DisableRoles: s.disableRoles,
+		Spares: s.spares, OnClaim: d.refillAfterClaim, Logger: log})
 }
 
 // refillAfterClaim queues a spare-pool refill in the transaction that

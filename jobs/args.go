@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tenantry/tenantry/mail"
 )
@@ -75,20 +74,15 @@ type SeedArgs struct {
 func (SeedArgs) Kind() string { return KindSeed }
 
 // RefillArgs tops up the provisioner's pool of spare schemas
-// (Config.Refiller). At most one waits or runs at a time: enqueueing another
-// then does nothing, since the one there will do the work.
+// (Config.Refiller). Refills may run at once, in one process or several:
+// the provisioner's lock makes them take turns. EnqueueRefill adds none
+// while another waits to run, since that one will do the work; one that
+// is running does not count, so a refill stuck in a process that died
+// never holds up the next.
 type RefillArgs struct{}
 
 // Kind returns KindRefill.
 func (RefillArgs) Kind() string { return KindRefill }
 
-// InsertOpts makes refill jobs unique among those not yet finished.
-func (RefillArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{
-		MaxAttempts: 5,
-		UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
-			rivertype.JobStateAvailable, rivertype.JobStatePending,
-			rivertype.JobStateRunning, rivertype.JobStateScheduled,
-		}},
-	}
-}
+// InsertOpts sets the attempts of refill jobs.
+func (RefillArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 5} }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -12,6 +13,7 @@ import (
 	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/mail"
+	"github.com/tenantry/tenantry/tenantdb"
 )
 
 // mailer sends the mail of the email and welcome jobs.
@@ -38,7 +40,8 @@ func (ml *mailer) send(ctx context.Context, job *rivertype.JobRow, m mail.Messag
 
 type emailWorker struct {
 	river.WorkerDefaults[EmailArgs]
-	mailer *mailer
+	mailer  *mailer
+	timeout time.Duration
 }
 
 // Work sends the message.
@@ -46,29 +49,37 @@ func (w *emailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error
 	return w.mailer.send(ctx, job.JobRow, job.Args.Message)
 }
 
+// Timeout returns Timeouts.Mail.
+func (w *emailWorker) Timeout(*river.Job[EmailArgs]) time.Duration { return w.timeout }
+
 type welcomeWorker struct {
 	river.WorkerDefaults[WelcomeArgs]
-	mailer *mailer
+	mailer  *mailer
+	timeout time.Duration
 }
 
-// Work reads the user in the tenant's transaction and welcomes them.
+// Work reads the user in a short tenant transaction and, once it has
+// committed, welcomes them.
 func (w *welcomeWorker) Work(ctx context.Context, job *river.Job[WelcomeArgs]) error {
-	t, tx, err := scope(ctx)
-	if err != nil {
-		return fmt.Errorf("welcome user %d: %w", job.Args.UserID, err)
-	}
-	u, err := auth.GetUser(ctx, tx, job.Args.UserID)
-	if errors.Is(err, auth.ErrUserNotFound) {
+	var u *auth.User
+	err := InTenant(ctx, func(tx *tenantdb.Tx) (err error) {
+		u, err = auth.GetUser(ctx, tx, job.Args.UserID)
+		return err
+	})
+	t, _ := tenantry.FromContext(ctx)
+	switch {
+	case errors.Is(err, auth.ErrUserNotFound):
 		return river.JobCancel(fmt.Errorf("welcome user %d of tenant %s: %w", job.Args.UserID, t, err))
-	}
-	if err != nil {
+	case err != nil:
 		return fmt.Errorf("welcome user %d of tenant %s: %w", job.Args.UserID, t, err)
-	}
-	if !u.IsActive {
+	case !u.IsActive:
 		return river.JobCancel(fmt.Errorf("welcome user %s of tenant %s: the user is inactive", u.Username, t))
 	}
 	return w.mailer.send(ctx, job.JobRow, welcomeMessage(t, u, job.Args.URL))
 }
+
+// Timeout returns Timeouts.Mail.
+func (w *welcomeWorker) Timeout(*river.Job[WelcomeArgs]) time.Duration { return w.timeout }
 
 func welcomeMessage(t *tenantry.Tenant, u *auth.User, url string) mail.Message {
 	return mail.Message{

@@ -62,11 +62,16 @@ func (j *Jobs) EnqueueSeed(ctx context.Context, tx pgx.Tx, tenantID int64) error
 }
 
 // EnqueueRefill adds a RefillArgs job within tx (see EnqueueTx), unless one
-// is already waiting or running, which then does the work: that is not an
-// error. A working client without a Refiller refuses it.
+// is already waiting to run (available, scheduled or retryable), which
+// then does the work: that is not an error. A running refill does not
+// count. A working client without a Refiller refuses it.
 func (j *Jobs) EnqueueRefill(ctx context.Context, tx pgx.Tx) error {
 	if !j.insertOnly && !j.refill {
 		return fmt.Errorf("enqueue %s job: this client has no Refiller", KindRefill)
+	}
+	waiting, err := refillWaiting(ctx, tx)
+	if err != nil || waiting {
+		return err
 	}
 	return j.EnqueueTx(ctx, tx, RefillArgs{})
 }

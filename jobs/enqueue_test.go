@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -137,6 +138,11 @@ func TestNewValidatesConfig(t *testing.T) {
 		"Workers":     {Pool: env.Pool, DB: env.DB, Mailer: &outbox{}, Workers: -1},
 		"RefillEvery": {Pool: env.Pool, DB: env.DB, Mailer: &outbox{}, RefillEvery: -1},
 		"AppWorkers":  {Pool: env.Pool, DB: env.DB, Mailer: &outbox{}, AppWorkers: []jobs.Registration{{}}},
+		"Timeouts.Mail": {Pool: env.Pool, DB: env.DB, Mailer: &outbox{},
+			Timeouts: jobs.Timeouts{Mail: -time.Second}},
+		"RescueAfter": {Pool: env.Pool, DB: env.DB, Mailer: &outbox{}, RescueAfter: -1},
+		"Timeouts.Other": {Pool: env.Pool, DB: env.DB, Mailer: &outbox{}, // a rescue before River's timeout
+			RescueAfter: time.Second, Timeouts: jobs.Timeouts{Other: time.Minute}},
 	}
 	for field, cfg := range cases {
 		if _, err := jobs.New(cfg); err == nil || !strings.Contains(err.Error(), field) {

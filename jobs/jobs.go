@@ -23,10 +23,14 @@ import (
 // Config configures New.
 type Config struct {
 	// Pool reaches the database whose public schema holds River's tables.
-	// Required.
+	// Required. River and the workers take their connections from it: give
+	// the jobs a pool of their own, of at least Workers plus 4 connections
+	// (River's listener, fetches, completions and maintenance), so that
+	// they never wait for connections that serve HTTP requests, nor these
+	// for them.
 	Pool *pgxpool.Pool
-	// DB opens the tenant transactions tenant jobs run in. Required unless
-	// InsertOnly.
+	// DB opens the short tenant transactions of tenant jobs (InTenant);
+	// preferably on Pool. Required unless InsertOnly.
 	DB *tenantdb.DB
 	// Mailer sends the mail of EmailArgs and WelcomeArgs jobs. Required
 	// unless InsertOnly.
@@ -52,6 +56,17 @@ type Config struct {
 	// RefillEvery is how often a refill is enqueued when Refiller is set.
 	// Default 1 minute.
 	RefillEvery time.Duration
+	// Timeouts bound each kind of job's attempts (see Timeouts). Default:
+	// Timeouts' defaults.
+	Timeouts Timeouts
+	// RescueAfter is how long a job may stay running before River takes it
+	// for stuck, left behind by a process that died, and retries it (or
+	// discards it after its last attempt). River never rescues a job
+	// before its own timeout (Timeouts, or its worker's Timeout) has passed,
+	// so a job still being worked is not run twice. Default: the longest of
+	// Timeouts plus 2 minutes (7 minutes with the default timeouts). It
+	// must not be below Timeouts.Other.
+	RescueAfter time.Duration
 	// InsertOnly makes a client that only enqueues, for a process whose
 	// jobs are worked elsewhere (tenantry worker): it registers no worker,
 	// accepts jobs of any kind, and cannot Start. Only Pool and Logger
@@ -103,27 +118,30 @@ func (cfg *Config) validate() error {
 		return fmt.Errorf("jobs config: Workers must not be negative, got %d", cfg.Workers)
 	case cfg.RefillEvery < 0:
 		return fmt.Errorf("jobs config: RefillEvery must not be negative, got %v", cfg.RefillEvery)
+	case cfg.RescueAfter < 0:
+		return fmt.Errorf("jobs config: RescueAfter must not be negative, got %v", cfg.RescueAfter)
+	}
+	if err := cfg.Timeouts.validate(); err != nil {
+		return err
+	}
+	if other := cfg.Timeouts.withDefaults().Other; cfg.RescueAfter > 0 && cfg.RescueAfter < other {
+		return fmt.Errorf("jobs config: RescueAfter (%v) must not be below Timeouts.Other (%v)", cfg.RescueAfter, other)
 	}
 	return nil
 }
 
 // configureWorkers sets up rc to work jobs: the workers, the tenant
-// middleware, the queue and the periodic refill.
+// middleware, the queue, the timeouts and the periodic refill.
 func (cfg *Config) configureWorkers(rc *river.Config, logger *slog.Logger) error {
-	ml := &mailer{sender: cfg.Mailer, logger: logger}
-	regs := []Registration{
-		AppWorker[EmailArgs](&emailWorker{mailer: ml}),
-		AppWorker[WelcomeArgs](&welcomeWorker{mailer: ml}),
-		AppWorker[SeedArgs](&seedWorker{seeds: cfg.Seeds}),
-	}
+	to := cfg.Timeouts.withDefaults()
+	rc.JobTimeout = to.Other
+	rc.RescueStuckJobsAfter = cmp.Or(cfg.RescueAfter, to.rescueAfter())
 	if cfg.Refiller != nil {
-		regs = append(regs, AppWorker[RefillArgs](&refillWorker{refiller: cfg.Refiller, logger: logger}))
 		rc.PeriodicJobs = []*river.PeriodicJob{refillPeriodically(cmp.Or(cfg.RefillEvery, refillDefault))}
 	}
-	regs = append(regs, cfg.AppWorkers...)
 	workers := river.NewWorkers()
 	kinds := map[string]tenantDecoder{}
-	for _, r := range regs {
+	for _, r := range cfg.registrations(to, logger) {
 		if r.add == nil {
 			return errors.New("jobs config: AppWorkers holds a Registration not made by AppWorker")
 		}
@@ -138,6 +156,21 @@ func (cfg *Config) configureWorkers(rc *river.Config, logger *slog.Logger) error
 	rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cmp.Or(cfg.Workers, 10)}}
 	rc.Middleware = []rivertype.Middleware{&tenantMiddleware{pool: cfg.Pool, db: cfg.DB, kinds: kinds, logger: logger}}
 	return nil
+}
+
+// registrations are the built-in workers, each with its kind's timeout,
+// then the application's.
+func (cfg *Config) registrations(to Timeouts, logger *slog.Logger) []Registration {
+	ml := &mailer{sender: cfg.Mailer, logger: logger}
+	regs := []Registration{
+		AppWorker[EmailArgs](&emailWorker{mailer: ml, timeout: to.Mail}),
+		AppWorker[WelcomeArgs](&welcomeWorker{mailer: ml, timeout: to.Mail}),
+		AppWorker[SeedArgs](&seedWorker{seeds: cfg.Seeds, timeout: to.Seed}),
+	}
+	if cfg.Refiller != nil {
+		regs = append(regs, AppWorker[RefillArgs](&refillWorker{refiller: cfg.Refiller, logger: logger, timeout: to.Refill}))
+	}
+	return append(regs, cfg.AppWorkers...)
 }
 
 // Start starts working jobs in the background and returns. Cancelling ctx
@@ -158,8 +191,8 @@ func (j *Jobs) Start(ctx context.Context) error {
 const stopGrace = 10 * time.Second
 
 // Stop stops fetching jobs and waits for the running ones to finish. If ctx
-// ends first, their contexts are cancelled (a tenant job's transaction then
-// rolls back, and the job is retried later) and Stop waits a little longer
+// ends first, their contexts are cancelled (a tenant transaction still open
+// then rolls back, and the job is retried later) and Stop waits a little longer
 // for them to return, then returns ctx's error. Stopping a client that is
 // not running does nothing.
 func (j *Jobs) Stop(ctx context.Context) error {

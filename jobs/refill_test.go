@@ -61,3 +61,28 @@ func TestEnqueueRefillWithoutRefillerFails(t *testing.T) {
 		t.Errorf("EnqueueRefill without a Refiller = %v, want an error", err)
 	}
 }
+
+// A running refill may have counted the spares before the claim that
+// calls for another, or be stuck in a process that died: it does not hold
+// up the next one.
+func TestRefillIsEnqueuedWhileOneRuns(t *testing.T) {
+	t.Parallel()
+	env := tenanttest.Setup(t, nil)
+	ctx := context.Background()
+	j := inserter(t, env)
+	inTx(t, env, func(tx pgx.Tx) error { return j.EnqueueRefill(ctx, tx) })
+	if _, err := env.Pool.Exec(ctx, `UPDATE public.river_job SET state = 'running', attempt = 1,
+		attempted_at = now() WHERE kind = $1`, jobs.KindRefill); err != nil {
+		t.Fatal(err)
+	}
+	inTx(t, env, func(tx pgx.Tx) error { return j.EnqueueRefill(ctx, tx) })
+	var running, waiting int
+	err := env.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE state = 'running'),
+		count(*) FILTER (WHERE state = 'available') FROM public.river_job WHERE kind = $1`, jobs.KindRefill).Scan(&running, &waiting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if running != 1 || waiting != 1 {
+		t.Errorf("%d running and %d waiting refill jobs, want 1 and 1", running, waiting)
+	}
+}

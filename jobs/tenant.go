@@ -16,29 +16,32 @@ import (
 	"github.com/tenantry/tenantry/tenantdb"
 )
 
-type txKey struct{}
+// dbKey carries the tenantdb.DB of a tenant job's worker.
+type dbKey struct{}
 
-// Tx returns the tenant transaction a tenant job's worker runs in, or nil
-// outside one. It is committed when the worker returns nil and rolled back
-// when it fails; use it only until the worker returns.
-func Tx(ctx context.Context) *tenantdb.Tx {
-	tx, _ := ctx.Value(txKey{}).(*tenantdb.Tx)
-	return tx
-}
-
-// scope returns the tenant and transaction the middleware gave a tenant
-// job's worker.
-func scope(ctx context.Context) (*tenantry.Tenant, *tenantdb.Tx, error) {
+// InTenant runs fn in a transaction of the running tenant job's tenant
+// (tenantdb.DB.InTenant): unqualified names resolve to the tenant's schema,
+// and the transaction commits when fn returns nil and rolls back when it
+// fails. A tenant job's worker opens one for each piece of database work
+// and waits on the network (mail, HTTP) only between them, so that no job
+// holds a connection while it waits: read what is needed, commit, send,
+// then record the result in another. Do not nest them: each takes a
+// connection of its own. Outside a tenant job's worker InTenant fails with
+// an error wrapping tenantry.ErrNoTenant.
+func InTenant(ctx context.Context, fn func(tx *tenantdb.Tx) error) error {
+	db, _ := ctx.Value(dbKey{}).(*tenantdb.DB)
 	t, ok := tenantry.FromContext(ctx)
-	tx := Tx(ctx)
-	if !ok || tx == nil {
-		return nil, nil, errors.New("a tenant job ran without its tenant transaction: is the client made by jobs.New?")
+	if db == nil || !ok {
+		return fmt.Errorf("jobs.InTenant outside a tenant job's worker (is the client made by jobs.New?): %w",
+			tenantry.ErrNoTenant)
 	}
-	return t, tx, nil
+	return db.InTenant(ctx, t, fn)
 }
 
-// tenantMiddleware runs tenant jobs inside their tenant and refuses those
-// whose tenant is gone or not active. Other jobs pass through.
+// tenantMiddleware gives tenant jobs their tenant, and the means to open
+// its transactions (InTenant), and refuses those whose tenant is gone or
+// not active. Other jobs pass through. It opens no transaction itself: the
+// worker opens short ones as it needs them.
 type tenantMiddleware struct {
 	river.WorkerMiddlewareDefaults
 	pool   *pgxpool.Pool
@@ -61,9 +64,7 @@ func (m *tenantMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doIn
 	if err != nil {
 		return err
 	}
-	return m.db.InTenant(ctx, t, func(tx *tenantdb.Tx) error {
-		return doInner(context.WithValue(tenantry.WithTenant(ctx, t), txKey{}, tx))
-	})
+	return doInner(context.WithValue(tenantry.WithTenant(ctx, t), dbKey{}, m.db))
 }
 
 // tenant reads tenant id from the registry, bypassing every cache. A tenant
