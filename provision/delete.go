@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -43,8 +44,12 @@ func (p *Provisioner) Delete(ctx context.Context, ref string) (*tenantry.Tenant,
 	if err := p.dropObjects(ctx, t); err != nil {
 		return nil, fmt.Errorf("delete tenant %s, left deleting (delete it again to finish): %w", t.Slug, err)
 	}
-	if err := p.finishDelete(ctx, t); err != nil {
+	err = p.finishDelete(ctx, t)
+	if errors.Is(err, tenantry.ErrTenantNotFound) { // a concurrent delete finished it
 		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("delete tenant %s, left deleting (delete it again to finish): %w", t.Slug, err)
 	}
 	p.logger.Info("tenant deleted", "tenant", t.Slug, "schema", t.SchemaName)
 	return t, nil
