@@ -15,6 +15,9 @@ var (
 	ErrDomainTaken = errors.New("domain already in use")
 	// ErrTenantInactive: the tenant is suspended or terminated.
 	ErrTenantInactive = errors.New("tenant is not active")
+	// ErrTenantDeleting: the tenant is being deleted; only finishing the
+	// delete may change it.
+	ErrTenantDeleting = errors.New("tenant is being deleted")
 	// ErrNoTenant: the context carries no tenant.
 	ErrNoTenant = errors.New("no tenant in context")
 )

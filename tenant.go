@@ -11,27 +11,35 @@ type Status string
 
 // The statuses a tenant can have. Only active tenants are served; suspended
 // and terminated ones get 503 from the routing middleware and are refused by
-// job workers.
+// job workers. A deleting tenant is one whose delete has begun but not
+// finished (provision.Delete): it is served as if it no longer existed (404,
+// jobs cancelled, tenant transactions refused), and only finishing the
+// delete changes it.
 const (
 	StatusActive     Status = "active"
 	StatusSuspended  Status = "suspended"
 	StatusTerminated Status = "terminated"
+	StatusDeleting   Status = "deleting"
 )
 
 // Valid reports whether s is one of the known statuses.
 func (s Status) Valid() bool {
 	switch s {
-	case StatusActive, StatusSuspended, StatusTerminated:
+	case StatusActive, StatusSuspended, StatusTerminated, StatusDeleting:
 		return true
 	}
 	return false
 }
 
+// Settable reports whether s is a status an operator may give a tenant:
+// active, suspended or terminated. Deleting is set by provision.Delete only.
+func (s Status) Settable() bool { return s.Valid() && s != StatusDeleting }
+
 // ParseStatus returns the Status named by s, or a *ValidationError.
 func ParseStatus(s string) (Status, error) {
 	st := Status(s)
 	if !st.Valid() {
-		return "", &ValidationError{Field: "status", Value: s, Reason: "must be active, suspended or terminated"}
+		return "", &ValidationError{Field: "status", Value: s, Reason: "must be active, suspended, terminated or deleting"}
 	}
 	return st, nil
 }
@@ -57,6 +65,10 @@ type Tenant struct {
 
 // Active reports whether the tenant may be served.
 func (t *Tenant) Active() bool { return t.Status == StatusActive }
+
+// Deleting reports whether the tenant's delete has begun: for everything
+// but finishing the delete, it no longer exists.
+func (t *Tenant) Deleting() bool { return t.Status == StatusDeleting }
 
 // String names the tenant by slug and id, for logs and messages.
 func (t *Tenant) String() string { return fmt.Sprintf("%s (#%d)", t.Slug, t.ID) }

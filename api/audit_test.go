@@ -103,7 +103,7 @@ func TestPlatformAuditLog(t *testing.T) {
 	}
 	code, _, body := p.do(t, "GET", platformHost, "/api/platform/audit/?limit=20", op, nil)
 	entries := auditActions(t, code, body)
-	for _, action := range []string{audit.TenantCreated, audit.TenantSuspended, audit.TenantDeleted, audit.OperatorLoggedIn} {
+	for _, action := range []string{audit.TenantCreated, audit.TenantSuspended, audit.TenantDeleting, audit.TenantDeleted, audit.OperatorLoggedIn} {
 		e := find(entries, action)
 		if e == nil {
 			t.Errorf("no %s in %s", action, body)
@@ -113,10 +113,11 @@ func TestPlatformAuditLog(t *testing.T) {
 			t.Errorf("%s by %+v, want the operator", action, e.Actor)
 		}
 	}
-	// The deleted tenant's history stays, found by its id.
+	// The deleted tenant's history stays, found by its id: created,
+	// suspended, deleting, deleted.
 	id := *find(entries, audit.TenantDeleted).TenantID
 	code, _, body = p.do(t, "GET", platformHost, fmt.Sprintf("/api/platform/audit/?tenant=%d", id), op, nil)
-	if len(auditActions(t, code, body)) != 3 {
+	if len(auditActions(t, code, body)) != 4 {
 		t.Errorf("the deleted tenant's entries: %s", body)
 	}
 	if code, _, _ := p.do(t, "GET", platformHost, "/api/platform/audit/", "", nil); code != 401 {

@@ -40,7 +40,7 @@ type PlatformTenant struct {
 	Slug            string          `json:"slug"`
 	Schema          string          `json:"schema"`
 	Name            string          `json:"name"`
-	Status          tenantry.Status `json:"status" enum:"active,suspended,terminated"`
+	Status          tenantry.Status `json:"status" enum:"active,suspended,terminated,deleting" doc:"deleting: a delete began and has not finished; deleting the tenant again finishes it"`
 	Locale          string          `json:"locale"`
 	Timezone        string          `json:"timezone"`
 	DefaultCurrency string          `json:"default_currency"`
@@ -116,11 +116,14 @@ func (s *server) registerPlatform(api huma.API) {
 		"Create a tenant: schema, role, migrations, domain and first user in one transaction", http.StatusCreated, 409, 422), s.createTenant)
 	huma.Register(api, op("platform-get-tenant", http.MethodGet, tenant, "One tenant", 0), s.getTenant)
 	huma.Register(api, op("platform-suspend-tenant", http.MethodPost, tenant+"/suspend",
-		"Suspend a tenant: its hosts answer 503 until it is activated", 0), s.setStatus(tenantry.StatusSuspended))
-	huma.Register(api, op("platform-activate-tenant", http.MethodPost, tenant+"/activate", "Activate a tenant", 0),
+		"Suspend a tenant: its hosts answer 503 until it is activated", 0, 409), s.setStatus(tenantry.StatusSuspended))
+	huma.Register(api, op("platform-activate-tenant", http.MethodPost, tenant+"/activate", "Activate a tenant", 0, 409),
 		s.setStatus(tenantry.StatusActive))
-	huma.Register(api, op("platform-delete-tenant", http.MethodDelete, tenant,
-		"Delete a tenant with all its data: schema, role, domains, registry row", http.StatusNoContent), s.deleteTenant)
+	del := op("platform-delete-tenant", http.MethodDelete, tenant,
+		"Delete a tenant with all its data: schema, role, domains, registry row", http.StatusNoContent)
+	del.Description = "The tenant's status becomes deleting at once (its hosts answer 404), then its schema is " +
+		"dropped in steps. A delete that stops part way leaves the tenant deleting: delete it again to finish."
+	huma.Register(api, del, s.deleteTenant)
 }
 
 const notOperator = "authentication required: a valid platform operator's access token"

@@ -41,7 +41,8 @@ func (s *server) problem(ctx context.Context, err error) error {
 	case errors.Is(err, auth.ErrUserNotFound), errors.Is(err, tenantry.ErrTenantNotFound), errors.Is(err, errNotFound):
 		return huma.Error404NotFound(err.Error())
 	case errors.Is(err, auth.ErrUserExists), errors.Is(err, auth.ErrLastOwner),
-		errors.Is(err, tenantry.ErrTenantExists), errors.Is(err, tenantry.ErrDomainTaken):
+		errors.Is(err, tenantry.ErrTenantExists), errors.Is(err, tenantry.ErrDomainTaken),
+		errors.Is(err, tenantry.ErrTenantDeleting):
 		return huma.Error409Conflict(err.Error())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return huma.NewError(499, "request cancelled")

@@ -37,6 +37,7 @@ const (
 	TenantSuspended    = "tenant.suspended"
 	TenantActivated    = "tenant.activated"
 	TenantTerminated   = "tenant.terminated"
+	TenantDeleting     = "tenant.deleting" // a delete began: tenant.deleted follows when it ends
 	TenantDeleted      = "tenant.deleted"
 	OperatorLoggedIn   = "operator.login_succeeded"
 	OperatorLoginFails = "operator.login_failed"

@@ -90,7 +90,12 @@ func (a *app) tenantDeleteCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "delete TENANT --yes",
 		Short: "Delete a tenant with all its data: schema, role, domains, registry row",
-		Args:  cobra.ExactArgs(1),
+		Long: `Delete a tenant with all its data: schema, role, domains, registry row. The
+tenant's status becomes deleting at once (its hosts answer 404, its jobs are
+cancelled), then its schema is dropped in steps small enough for PostgreSQL's
+lock table. A delete that stops part way leaves the tenant deleting (tenant
+list shows it): run the same command again to finish it.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !yes {
 				return usagef("refusing to delete tenant %q and all its data without --yes", args[0])
@@ -115,7 +120,8 @@ func (a *app) tenantDeleteCommand() *cobra.Command {
 // tenantError marks the errors that are the user's to fix as usage errors.
 func tenantError(err error) error {
 	if tenantry.IsValidation(err) || errors.Is(err, tenantry.ErrTenantNotFound) ||
-		errors.Is(err, tenantry.ErrTenantExists) || errors.Is(err, tenantry.ErrDomainTaken) {
+		errors.Is(err, tenantry.ErrTenantExists) || errors.Is(err, tenantry.ErrDomainTaken) ||
+		errors.Is(err, tenantry.ErrTenantDeleting) {
 		return &usageError{err}
 	}
 	return err

@@ -28,7 +28,9 @@ type Schema struct {
 }
 
 // schemas lists every schema of the fleet: public, the static schemas, the
-// tenants' schemas and the spares, in that order.
+// tenants' schemas and the spares, in that order. The schemas of tenants
+// being deleted are not part of it: migrating them would be wasted work,
+// and exec would find them half dropped.
 func (f *Fleet) schemas(ctx context.Context) ([]Schema, error) {
 	out := []Schema{{Name: "public", Kind: KindPublic}}
 	for _, s := range f.cfg.StaticSchemas {
@@ -43,7 +45,7 @@ func (f *Fleet) schemas(ctx context.Context) ([]Schema, error) {
 	}
 	rows, _ := f.pool.Query(ctx, `SELECT t.schema_name, t.slug,
 		coalesce((SELECT array_agg(d.domain ORDER BY d.is_primary DESC, d.domain) FROM public.domains d WHERE d.tenant_id = t.id), '{}')
-		FROM public.tenants t ORDER BY t.schema_name`)
+		FROM public.tenants t WHERE t.status <> 'deleting' ORDER BY t.schema_name`)
 	tenants, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Schema, error) {
 		s := Schema{Kind: KindDynamic}
 		return s, r.Scan(&s.Name, &s.Slug, &s.Domains)

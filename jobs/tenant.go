@@ -68,15 +68,15 @@ func (m *tenantMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doIn
 }
 
 // tenant reads tenant id from the registry, bypassing every cache. A tenant
-// that is missing or not active makes a cancellation; a failed read, an
-// error River retries.
+// that is missing, being deleted or not active makes a cancellation; a
+// failed read, an error River retries.
 func (m *tenantMiddleware) tenant(ctx context.Context, job *rivertype.JobRow, id int64) (*tenantry.Tenant, error) {
 	if id <= 0 {
 		return nil, m.refuse(ctx, job, id, errors.New("the job names no tenant"))
 	}
 	t, err := registry.Find(ctx, m.pool, strconv.FormatInt(id, 10))
 	switch {
-	case errors.Is(err, tenantry.ErrTenantNotFound) || (err == nil && t.ID != id):
+	case errors.Is(err, tenantry.ErrTenantNotFound) || (err == nil && (t.ID != id || t.Deleting())):
 		return nil, m.refuse(ctx, job, id, fmt.Errorf("tenant #%d no longer exists: %w", id, tenantry.ErrTenantNotFound))
 	case err != nil:
 		return nil, fmt.Errorf("load tenant #%d for job %d: %w", id, job.ID, err)

@@ -10,8 +10,10 @@ import (
 	"github.com/tenantry/tenantry/internal/sqlquote"
 )
 
-// ledgerTable records, in each schema, the migrations applied to it.
-const ledgerTable = "tenantry_migrations"
+// LedgerTable records, in each schema, the migrations applied to it. Code
+// that drops a schema piecemeal (provision.Delete) drops it last, so that a
+// migration run meanwhile never finds the schema unmigrated.
+const LedgerTable = "tenantry_migrations"
 
 // ledgerColumns defines the ledger table.
 const ledgerColumns = `(
@@ -31,19 +33,19 @@ const ledgerColumns = `(
 // privilege on the schema even when the table exists, and a role that may
 // only read a current ledger can run Apply with nothing pending.
 func ensureLedgerSQL(schema string) string {
-	table := sqlquote.Ident(schema, ledgerTable)
+	table := sqlquote.Ident(schema, LedgerTable)
 	body := "BEGIN IF to_regclass(" + sqlquote.Literal(table) + ") IS NULL THEN CREATE TABLE " + table + " " +
 		ledgerColumns + "; END IF; END"
 	return "DO " + sqlquote.Literal(body)
 }
 
 func selectLedgerSQL(schema string) string {
-	return "SELECT version, name, checksum FROM " + sqlquote.Ident(schema, ledgerTable) + " ORDER BY version"
+	return "SELECT version, name, checksum FROM " + sqlquote.Ident(schema, LedgerTable) + " ORDER BY version"
 }
 
 func insertLedgerSQL(schema string, m Migration) string {
 	return fmt.Sprintf("INSERT INTO %s (version, name, checksum) VALUES (%d, %s, %s)",
-		sqlquote.Ident(schema, ledgerTable), m.Version, sqlquote.Literal(m.Name), sqlquote.Literal(m.Checksum))
+		sqlquote.Ident(schema, LedgerTable), m.Version, sqlquote.Literal(m.Name), sqlquote.Literal(m.Checksum))
 }
 
 // readLedger returns the migrations recorded in schema's ledger, which must
@@ -81,7 +83,7 @@ type Querier interface {
 // Version returns the highest migration version recorded in schema's ledger,
 // or 0 when the schema has no ledger yet.
 func Version(ctx context.Context, q Querier, schema string) (int, error) {
-	table := sqlquote.Ident(schema, ledgerTable)
+	table := sqlquote.Ident(schema, LedgerTable)
 	var exists bool
 	if err := q.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil || !exists {
 		return 0, wrapVersion(schema, err)

@@ -95,7 +95,7 @@ func inspect(ctx context.Context, tx pgx.Tx, schema string) ([]Migration, error)
 		return nil, fmt.Errorf("lock schema %s for migration: %w", schema, err)
 	}
 	var hasLedger bool
-	if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", sqlquote.Ident(schema, ledgerTable)).Scan(&hasLedger); err != nil {
+	if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", sqlquote.Ident(schema, LedgerTable)).Scan(&hasLedger); err != nil {
 		return nil, fmt.Errorf("inspect schema %s: %w", schema, err)
 	}
 	if !hasLedger {

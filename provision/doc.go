@@ -7,7 +7,14 @@
 // concurrent creates of one slug end with one tenant and one clear
 // tenantry.ErrTenantExists. Create runs its own transaction; CreateTx runs
 // in the caller's, for flows that write their own rows with the tenant.
-// Deleting is one transaction too.
+//
+// Deleting is not one transaction: a DROP SCHEMA ... CASCADE locks every
+// object it drops, and for a tenant with thousands of tables that is more
+// than PostgreSQL's shared lock table holds (max_locks_per_transaction times
+// the number of backends), which then fails every other transaction that
+// needs a lock too. Delete marks the tenant deleting, drops its objects in
+// steps within a share of that table, and removes the schema, role and
+// registry rows last; see Delete.
 //
 // # Spare pool
 //

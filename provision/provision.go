@@ -43,6 +43,17 @@ type Config struct {
 	// then runs only if the tenant is committed). An error it returns fails
 	// the create, which then leaves nothing behind. Default none.
 	OnClaim func(ctx context.Context, tx pgx.Tx, c Claim) error
+	// DeleteLocks is the most locks one step of Delete may take, counted as
+	// the objects its DROP ... CASCADE statements delete. Default: half the
+	// server's max_locks_per_transaction, read at each Delete: PostgreSQL's
+	// shared lock table holds that setting times the number of backends, so
+	// a step within its backend's share leaves room for every other
+	// backend's, however many deletes run at once.
+	DeleteLocks int
+	// OnDeleteStep, when set, is called after each committed step of
+	// Delete with the number of objects dropped so far and planned, for
+	// progress reports. Default none.
+	OnDeleteStep func(t *tenantry.Tenant, dropped, planned int)
 	// Logger receives one line per tenant created or deleted and per spare
 	// made or refused. Default: discard.
 	Logger *slog.Logger

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -20,16 +21,22 @@ var statusVerb = map[tenantry.Status]string{
 // or id) and returns it as it now is. The change is announced to every
 // listening registry by the table's trigger. Setting the status a tenant
 // already has is not an error. A change is recorded in the audit log, with
-// the context's actor (audit.WithActor).
+// the context's actor (audit.WithActor). A tenant being deleted keeps its
+// status: the error then wraps tenantry.ErrTenantDeleting. Only
+// provision.Delete sets the status deleting; asking for it here is a
+// *tenantry.ValidationError.
 func (r *Registry) SetStatus(ctx context.Context, ref string, st tenantry.Status) (*tenantry.Tenant, error) {
-	if !st.Valid() {
+	if !st.Settable() {
 		return nil, &tenantry.ValidationError{Field: "status", Value: string(st), Reason: "must be active, suspended or terminated"}
 	}
 	var out *tenantry.Tenant
 	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
-		t, err := Find(ctx, tx, ref)
+		t, err := FindForUpdate(ctx, tx, ref)
 		if err != nil {
 			return err
+		}
+		if t.Deleting() {
+			return fmt.Errorf("set status of tenant %s: %w", t.Slug, tenantry.ErrTenantDeleting)
 		}
 		tag, err := tx.Exec(ctx, `UPDATE public.tenants SET status = $2, updated_at = now()
 			WHERE id = $1 AND status IS DISTINCT FROM $2`, t.ID, st)
@@ -51,4 +58,23 @@ func (r *Registry) SetStatus(ctx context.Context, ref string, st tenantry.Status
 	}
 	r.Invalidate(out.ID)
 	return out, nil
+}
+
+// FindForUpdate is Find followed by a lock on the tenant's row (FOR
+// UPDATE), held until tx ends: the tenant returned has the status the row
+// keeps until then. Status changes and deletes take this lock, so they take
+// turns. The error wraps tenantry.ErrTenantNotFound when nothing matches.
+func FindForUpdate(ctx context.Context, tx pgx.Tx, ref string) (*tenantry.Tenant, error) {
+	t, err := Find(ctx, tx, ref)
+	if err != nil {
+		return nil, err
+	}
+	err = tx.QueryRow(ctx, "SELECT status FROM public.tenants WHERE id = $1 FOR UPDATE", t.ID).Scan(&t.Status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("find tenant %q: %w", ref, tenantry.ErrTenantNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock tenant %s: %w", t.Slug, err)
+	}
+	return t, nil
 }

@@ -18,7 +18,8 @@ import (
 // read. It is for work whose statements do not depend on each other's
 // results, such as a page of rows and their total; InTenant is for the rest.
 // If any query or callback fails, the transaction is rolled back and the
-// error returned. The binding ends with the transaction, as with InTenant.
+// error returned. The binding ends with the transaction, and the tenant is
+// entered first, as with InTenant.
 func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (err error) {
 	if err := tenantry.ValidateSchemaName(t.SchemaName); err != nil {
 		return fmt.Errorf("tenant %s: %w", t.Slug, err)
@@ -29,6 +30,7 @@ func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (e
 	full := &pgx.Batch{}
 	begun := false
 	full.Queue("BEGIN").Exec(func(pgconn.CommandTag) error { begun = true; return nil })
+	full.Queue("SELECT public.tenantry_enter_tenant($1)", t.ID)
 	full.Queue(db.bindQuery(), db.bindArgs(t)...)
 	full.QueuedQueries = append(full.QueuedQueries, b.QueuedQueries...)
 	full.Queue("COMMIT")
@@ -58,7 +60,7 @@ func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (e
 			// outside the binding): the cancellation is the cause.
 			return fmt.Errorf("pipeline for tenant %s: %w", t.Slug, cerr)
 		}
-		return fmt.Errorf("pipeline for tenant %s: %w", t.Slug, err)
+		return fmt.Errorf("pipeline for tenant %s: %w", t.Slug, gone(t, err))
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/internal/pgerr"
 	"github.com/tenantry/tenantry/internal/sqlquote"
 )
 
@@ -58,6 +59,12 @@ const rollbackTimeout = 5 * time.Second
 // nil. When fn returns an error or panics, or ctx ends, the transaction is
 // rolled back and the error (or panic) passed on. Savepoints taken with
 // tx.Begin keep the binding: it is set before any of them.
+//
+// The transaction first enters the tenant (public.tenantry_enter_tenant):
+// it holds the tenant's advisory lock shared, and fails with an error
+// wrapping tenantry.ErrTenantNotFound, before fn runs, when the tenant is
+// being deleted or no longer exists, whatever t says. A delete waits for
+// the tenant's transactions in progress before it drops anything.
 func (db *DB) InTenant(ctx context.Context, t *tenantry.Tenant, fn func(tx *Tx) error) error {
 	return db.inTenant(ctx, db.pool, t, fn)
 }
@@ -74,7 +81,7 @@ func (db *DB) inTenant(ctx context.Context, on beginner, t *tenantry.Tenant, fn 
 	}
 	ptx, err := on.BeginTx(ctx, pgx.TxOptions{BeginQuery: begin})
 	if err != nil {
-		return fmt.Errorf("begin transaction for tenant %s: %w", t.Slug, err)
+		return fmt.Errorf("begin transaction for tenant %s: %w", t.Slug, gone(t, err))
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -116,16 +123,18 @@ func rollback(ctx context.Context, tx pgx.Tx) {
 // layer is on.
 var ErrNoRole = errors.New("tenant has no database role")
 
-// bindSQL is the statement list that opens a tenant transaction: BEGIN and
-// the transaction-local settings, sent as one simple-protocol message, so
-// binding costs no round trip of its own. The schema and role names were
+// bindSQL is the statement list that opens a tenant transaction: BEGIN,
+// entering the tenant and the transaction-local settings, sent as one
+// simple-protocol message, so binding costs no round trip of its own. The schema and role names were
 // validated when the tenant was created and are quoted here regardless.
 func (db *DB) bindSQL(t *tenantry.Tenant) (string, error) {
 	if err := tenantry.ValidateSchemaName(t.SchemaName); err != nil {
 		return "", fmt.Errorf("tenant %s: %w", t.Slug, err)
 	}
 	var b strings.Builder
-	b.WriteString("BEGIN; SELECT set_config('search_path', ")
+	b.WriteString("BEGIN; SELECT public.tenantry_enter_tenant(")
+	b.WriteString(strconv.FormatInt(t.ID, 10))
+	b.WriteString("); SELECT set_config('search_path', ")
 	b.WriteString(sqlquote.Literal(sqlquote.Ident(t.SchemaName) + ", public"))
 	b.WriteString(", true), set_config('tenantry.tenant_id', ")
 	b.WriteString(sqlquote.Literal(strconv.FormatInt(t.ID, 10)))
@@ -139,4 +148,13 @@ func (db *DB) bindSQL(t *tenantry.Tenant) (string, error) {
 		b.WriteString(", true)")
 	}
 	return b.String(), nil
+}
+
+// gone translates the refusal of public.tenantry_enter_tenant into
+// tenantry.ErrTenantNotFound; other errors pass unchanged.
+func gone(t *tenantry.Tenant, err error) error {
+	if pgerr.Code(err) == pgerr.TenantGone {
+		return fmt.Errorf("tenant %s is being deleted or no longer exists: %w", t.Slug, tenantry.ErrTenantNotFound)
+	}
+	return err
 }

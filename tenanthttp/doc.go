@@ -8,7 +8,8 @@
 //   - an invalid host gets 400, with the rule it breaks;
 //   - a configured fallback domain (such as localhost) goes to Config.Public,
 //     with no tenant in the context;
-//   - an IP address, or a host that no tenant serves, gets 404;
+//   - an IP address, a host that no tenant serves, or a tenant being deleted
+//     (tenantry.StatusDeleting) gets 404, the same answer for all three;
 //   - a suspended tenant gets 503 with Retry-After, a terminated one 503
 //     without it;
 //   - a lookup that fails because the database is unreachable gets 503

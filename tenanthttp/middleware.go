@@ -65,6 +65,8 @@ func (h *handler) serveTenant(w http.ResponseWriter, r *http.Request, host strin
 		notFound(w, r)
 	case err != nil:
 		h.lookupFailed(w, r, host, err)
+	case t.Deleting():
+		notFound(w, r) // as it will be once the delete is done
 	case !t.Active():
 		h.inactive(w, t)
 	default:

@@ -16,6 +16,10 @@ type Options struct {
 	// returned, a new role with LOGIN NOINHERIT CREATEROLE and no superuser
 	// rights: how an application should log in in production.
 	NonSuperuser bool
+	// AdminURL is a maintenance database of the server to create the
+	// database on, such as StartCluster returns. Default: the test server
+	// (AdminURL).
+	AdminURL string
 }
 
 // NewDatabase creates a database migrated with the shared set and returns
@@ -26,7 +30,11 @@ func NewDatabase(t testing.TB, opts *Options) string {
 	if opts == nil {
 		opts = &Options{}
 	}
-	db, err := scratchdb.Create(context.Background(), AdminURL(t),
+	admin := opts.AdminURL
+	if admin == "" {
+		admin = AdminURL(t)
+	}
+	db, err := scratchdb.Create(context.Background(), admin,
 		scratchdb.Options{Prefix: "tenantry_test_", NonSuperuser: opts.NonSuperuser})
 	if err != nil {
 		t.Fatalf("tenanttest: %v", err)

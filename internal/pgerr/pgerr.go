@@ -17,6 +17,10 @@ const (
 	// InsufficientPrivilege: permission denied, a row-level security policy
 	// refused a row, or the audit log refused a change.
 	InsufficientPrivilege = "42501"
+	// TenantGone is Tenantry's own: public.tenantry_enter_tenant refused to
+	// open a transaction for a tenant that is being deleted or no longer
+	// exists (shared migration 0008).
+	TenantGone = "TN404"
 )
 
 // Describe renders err; for a PostgreSQL error it adds the SQLSTATE, the
