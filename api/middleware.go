@@ -73,28 +73,41 @@ func newRequestID(r *http.Request) string {
 	return hex.EncodeToString(b)
 }
 
-// statusRecorder remembers the status and size of a response.
+// statusRecorder remembers the status and size of a response, and sends
+// the status line once: a handler that sets another status after the
+// response has started (huma does, 499, when the client hangs up during the
+// body; the panic handler does, 500) changes the status logged, not the one
+// sent, which net/http would refuse with a "superfluous
+// response.WriteHeader" line in the server's error log.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int
+	sent   bool // the status line has gone to the ResponseWriter
 }
 
 func (w *statusRecorder) WriteHeader(code int) {
-	if w.status == 0 {
+	if w.sent {
 		w.status = code
+		return
+	}
+	if code >= 200 { // informational answers (1xx) come before the real one
+		w.status, w.sent = code, true
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusRecorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
+	if !w.sent {
+		w.status, w.sent = http.StatusOK, true
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += n
 	return n, err
 }
+
+// started reports whether the status line has gone out.
+func (w *statusRecorder) started() bool { return w.sent }
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
@@ -107,17 +120,21 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", info.id)
 		rec := &statusRecorder{ResponseWriter: w}
 		ctx := audit.WithRequest(context.WithValue(r.Context(), infoKey{}, info), info.id, info.client)
+		// Deferred: a request aborted by a panic (http.ErrAbortHandler) is
+		// logged too.
+		defer func() {
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("request_id", info.id),
+				slog.String("tenant", info.tenant),
+				slog.Int64("user", info.user),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", rec.status),
+				slog.Int("bytes", rec.bytes),
+				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			)
+		}()
 		next.ServeHTTP(rec, r.WithContext(ctx))
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("request_id", info.id),
-			slog.String("tenant", info.tenant),
-			slog.Int64("user", info.user),
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", rec.status),
-			slog.Int("bytes", rec.bytes),
-			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-		)
 	})
 }
 
@@ -146,6 +163,13 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 				panic(p)
 			}
 			log.Error("handler panic", "request_id", RequestID(r.Context()), "panic", p)
+			if rec, ok := w.(interface{ started() bool }); ok && rec.started() {
+				// Part of an answer is out: a 500 can no longer be sent,
+				// and the client must not take what it got for all of
+				// it. Note the 500 for the log and cut the connection.
+				w.WriteHeader(http.StatusInternalServerError)
+				panic(http.ErrAbortHandler)
+			}
 			tenanthttp.WriteProblem(w, http.StatusInternalServerError, "internal error")
 		}()
 		next.ServeHTTP(w, r)

@@ -85,7 +85,7 @@ func TestBadInputCLI(t *testing.T) {
 		{"activate unknown", []string{"tenant", "activate", "nosuch.example.com"}, nil, ExitUsage, "tenant not found"},
 		{"exec without selector", []string{"exec", "--sql", "DROP TABLE items"}, nil, ExitUsage,
 			"choose the schemas to run in: -s NAME, -as, -ss, -ds or -ts"},
-		{"exec without SQL", []string{"exec", "-ds"}, nil, ExitUsage, "--sql is required"},
+		{"exec without SQL", []string{"exec", "-ds"}, nil, ExitUsage, "--sql or --file is required"},
 		{"exec in an unknown schema", []string{"exec", "-s", "nosuch", "--sql", "SELECT 1"}, nil, ExitUsage,
 			`"nosuch": no schema, tenant slug or domain has that name`},
 		{"parallel 0", []string{"migrate", "--parallel", "0"}, nil, ExitUsage, "--parallel must be between 1 and 256"},

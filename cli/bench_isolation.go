@@ -83,16 +83,16 @@ func (a *app) huntLeaks(ctx context.Context, cfg *bench.Config, opts leakhunt.Co
 		err = errors.Join(err, db.Drop(ctx))
 	}()
 	opts.URL = db.URL
-	fmt.Fprintf(a.stdout, "leak hunt in database %s: %d tenants, %d clients for %s; the clients run in this process, over loopback HTTP\n",
-		db.Name, opts.Tenants, opts.Clients, opts.Duration)
+	fmt.Fprintf(a.stdout, "leak hunt in database %s: %s, %s for %s; the clients run in this process, over loopback HTTP\n",
+		db.Name, plural(opts.Tenants, "tenant"), plural(opts.Clients, "client"), opts.Duration)
 	report, err := leakhunt.Run(ctx, &opts)
 	if err != nil {
 		return err
 	}
 	report.Print(a.stdout)
 	if !report.OK() {
-		return fmt.Errorf("leak hunt: %d leaks, %d 5xx answered, %d 5xx logged by the server",
-			report.Leaks, report.Errors[leakhunt.Error5xx], report.Errors[leakhunt.ErrorServer5xx])
+		return fmt.Errorf("leak hunt: %s, %d 5xx answered, %d 5xx logged by the server",
+			plural(report.Leaks, "leak"), report.Errors[leakhunt.Error5xx], report.Errors[leakhunt.ErrorServer5xx])
 	}
 	return nil
 }

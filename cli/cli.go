@@ -21,6 +21,9 @@ const (
 	ExitOK      = 0
 	ExitFailure = 1 // the command ran and something failed (a schema, a tenant)
 	ExitUsage   = 2 // the command line or its input was wrong
+	// ExitInterrupted: migrate or exec stopped by SIGINT or SIGTERM before
+	// every schema was done; nothing is half done, run it again to resume.
+	ExitInterrupted = 130
 )
 
 // app is one invocation: its streams and the environment it reads.
@@ -33,11 +36,16 @@ type app struct {
 
 // Main runs the tenantry command with args (without the program name) and
 // returns the process's exit status. Errors are printed as one line, never
-// as a stack trace.
+// as a stack trace. SIGINT and SIGTERM end the command's context.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, lookupEnv: os.LookupEnv}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	return mainContext(ctx, args, stdin, stdout, stderr)
+}
+
+// mainContext is Main with the context that stops the command.
+func mainContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, lookupEnv: os.LookupEnv}
 	ctx = audit.WithActor(ctx, audit.Actor{Kind: audit.ActorSystem, Name: "cli:" + osUser()})
 	root := a.rootCommand()
 	root.SetArgs(rewriteShortFlags(args))
@@ -51,8 +59,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// One line, whatever the error: pgx's connection errors span several.
 	fmt.Fprintln(stderr, "tenantry:", strings.Join(strings.Fields(err.Error()), " "))
 	var ue *usageError
-	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {
+	var ie *interruptedError
+	switch {
+	case errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command"):
 		return ExitUsage
+	case errors.As(err, &ie):
+		return ExitInterrupted
 	}
 	return ExitFailure
 }

@@ -111,7 +111,7 @@ func TestFleetCommands(t *testing.T) {
 	if strings.Count(out, "\n3\n") != 2 {
 		t.Errorf("exec output %q, want a count of 3 items for each tenant", out)
 	}
-	if out := mustRun(t, "migrate", "--dry-run"); !strings.Contains(out, "0 changed, 4 up to date, 0 failed") {
+	if out := mustRun(t, "migrate", "--dry-run"); !strings.Contains(out, "nothing to apply: 4 schemas up to date, 0 failed") {
 		t.Errorf("migrate --dry-run on a current database said %q", out)
 	}
 }
@@ -123,7 +123,8 @@ func TestExecReportsAFailingSchemaAndGoesOn(t *testing.T) {
 	code, out, errOut := run(t, "exec", "-ds", "--sql",
 		"DO $$ BEGIN IF current_schema() = 'tenant_school1' THEN RAISE EXCEPTION 'school1 says no'; END IF; END $$")
 	if code != ExitFailure || !strings.Contains(out, "FAILED  tenant_school1") || !strings.Contains(out, "school1 says no") ||
-		!strings.Contains(out, "1 changed, 0 up to date, 1 failed") || !strings.Contains(errOut, "failed in 1 of 2 schemas") {
+		!strings.Contains(out, "ran in 1 of 2 schemas") || !strings.Contains(out, "1 failed (rolled back)") ||
+		!strings.Contains(errOut, "failed in 1 of 2 schemas") {
 		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 }
@@ -175,7 +176,7 @@ func TestMisuseGetsAClearMessage(t *testing.T) {
 		{"suspend unknown", []string{"tenant", "suspend", "nosuch"}, "tenant not found"},
 		{"suspend no argument", []string{"tenant", "suspend"}, "accepts 1 arg(s), received 0"},
 		{"exec without selector", []string{"exec", "--sql", "SELECT 1"}, "choose the schemas"},
-		{"exec without sql", []string{"exec", "-ds"}, "--sql is required"},
+		{"exec without sql", []string{"exec", "-ds"}, "--sql or --file is required"},
 		{"unknown schema", []string{"migrate", "-s", "nosuch"}, `"nosuch": no schema, tenant slug or domain has that name`},
 		{"parallel zero", []string{"migrate", "--parallel", "0"}, "--parallel must be between 1 and 256"},
 		{"parallel not a number", []string{"migrate", "--parallel", "many"}, `invalid argument "many"`},

@@ -28,22 +28,42 @@ const devDatabase = "tenantry"
 const secretKeyFile = "secret_key"
 
 func (a *app) devCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "dev",
+	var reset, yes bool
+	cmd := &cobra.Command{
+		Use:   "dev [--reset [--yes]]",
 		Short: "Zero set-up: a private PostgreSQL, migrations, demo tenants, the server on :8000",
 		Long: `Run everything on this machine with nothing set up: a private PostgreSQL
 cluster under .tenantry/ (initialised on the first run, reused after), all
 migrations, the demo tenants school1 and school2 (user demo / demo123), and
 the server on :8000. With DATABASE_URL set, that database is used instead.
-Ctrl-C stops the server and the cluster cleanly.`,
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.dev(cmd.Context()) },
+Ctrl-C stops the server and the cluster cleanly.
+
+--reset first deletes the private cluster, and every tenant in it, to start
+over: after a migration that was already applied has been removed or edited,
+for instance. It asks for confirmation on standard input unless --yes is
+given.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if yes && !reset {
+				return usagef("--yes goes with --reset")
+			}
+			if reset {
+				if err := a.resetDev(yes); err != nil {
+					return err
+				}
+			}
+			return a.dev(cmd.Context())
+		},
 	}
+	cmd.Flags().BoolVar(&reset, "reset", false, "delete the private cluster and its data first, to start over")
+	cmd.Flags().BoolVar(&yes, "yes", false, "with --reset: do not ask for confirmation")
+	return cmd
 }
 
 func (a *app) dev(ctx context.Context) error {
 	s := a.settings()
 	log := a.serverLogger()
-	if s.databaseURL == "" {
+	private := s.databaseURL == ""
+	if private {
 		cluster, err := a.startDevCluster(ctx, &s)
 		if err != nil {
 			return err
@@ -59,7 +79,7 @@ func (a *app) dev(ctx context.Context) error {
 		return err
 	}
 	defer d.pool.Close()
-	if err := a.devMigrate(ctx, d); err != nil {
+	if err := a.devMigrate(ctx, d, private); err != nil {
 		return err
 	}
 	if err := a.createDemo(ctx, d); err != nil {
@@ -120,20 +140,25 @@ func (a *app) stopDevCluster(c *localpg.Cluster, stateDir string) {
 	fmt.Fprintln(a.stdout, "PostgreSQL stopped")
 }
 
-func (a *app) devMigrate(ctx context.Context, d *deps) error {
+// devMigrate migrates every schema; private tells whether the database is
+// dev's own cluster, which --reset can delete.
+func (a *app) devMigrate(ctx context.Context, d *deps, private bool) error {
 	schemas, err := d.fleet.Select(ctx, fleet.Selector{All: true})
 	if err != nil {
 		return err
 	}
 	report, err := d.fleet.Migrate(ctx, schemas, &fleet.Options{Parallel: 4})
+	if errors.Is(err, fleet.ErrInterrupted) {
+		return &interruptedError{verb: "dev's migrate", report: report}
+	}
 	if err != nil {
 		return err
 	}
 	if !report.OK() {
-		f := report.Failures()[0]
-		return fmt.Errorf("migrate: %d schemas failed, first %s: %s", report.Failed, f.Schema, f.Error)
+		return devMigrateError(report, private, d.settings.stateDir)
 	}
-	fmt.Fprintf(a.stdout, "migrated %d schemas in %s (%d changed)\n", report.Total, report.Duration.Round(time.Millisecond), report.Changed)
+	fmt.Fprintf(a.stdout, "%s checked in %s: %d migrated, %d up to date\n", plural(report.Total, "schema"),
+		report.Duration.Round(time.Millisecond), report.Changed, report.UpToDate)
 	return nil
 }
 

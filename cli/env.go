@@ -124,7 +124,11 @@ func (s *settings) resolveDatabase() error {
 	if err != nil {
 		return fmt.Errorf("read the dev cluster's URL: %w", err)
 	}
-	s.databaseURL = strings.TrimSpace(string(b))
+	url := strings.TrimSpace(string(b))
+	if err := dialDatabase(url); err != nil {
+		return devNotRunning(s.stateDir, err)
+	}
+	s.databaseURL = url
 	s.listenURL = cmp.Or(s.listenURL, s.databaseURL)
 	return nil
 }

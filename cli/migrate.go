@@ -22,7 +22,9 @@ func (a *app) migrateCommand() *cobra.Command {
 static, tenant and spare schema. Schemas the fleet summary shows as current
 are skipped in one query. Each schema migrates in its own transaction: a
 failing schema is reported and left at its last good version, the others go
-on, and the exit status is 1. Running again resumes.` + selectorHelp,
+on, and the exit status is 1. Ctrl-C or SIGTERM stops the run: the schemas
+being migrated roll back, no other is started, and the exit status is 130.
+Either way, running again resumes.` + selectorHelp,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if fl.sel.IsEmpty() {
 				fl.sel.All = true
@@ -39,28 +41,32 @@ on, and the exit status is 1. Running again resumes.` + selectorHelp,
 
 func (a *app) execCommand() *cobra.Command {
 	var fl runFlags
-	var sql string
+	var sql, file string
 	cmd := &cobra.Command{
-		Use:   "exec selectors --sql SQL [--parallel N] [--json]",
+		Use:   "exec selectors (--sql SQL | --file FILE) [--parallel N] [--json]",
 		Short: "Run SQL in each selected schema",
 		Long: `Run SQL in each selected schema, one transaction per schema with search_path
 set to the schema (then public), as the application's login role. A schema
-whose SQL fails is rolled back and reported; the others go on.` + selectorHelp,
+whose SQL fails is rolled back and reported; the others go on. The SQL is
+the text of --sql or the content of --file (--file - reads standard input).` + selectorHelp,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if fl.sel.IsEmpty() {
 				return usagef("choose the schemas to run in: -s NAME, -as, -ss, -ds or -ts")
 			}
-			if sql == "" {
-				return usagef("--sql is required")
+			f := cmd.Flags()
+			text, err := a.execSQL(sql, file, f.Changed("sql"), f.Changed("file"))
+			if err != nil {
+				return err
 			}
 			return a.runFleet(cmd, &fl, "exec", func(d *deps, s []fleet.Schema, o *fleet.Options) (*fleet.Report, error) {
-				return d.fleet.Exec(cmd.Context(), s, sql, o)
+				return d.fleet.Exec(cmd.Context(), s, text, o)
 			})
 		},
 	}
 	selectorFlags(cmd, &fl.sel)
 	runOptionFlags(cmd, &fl)
-	cmd.Flags().StringVar(&sql, "sql", "", "the SQL to run (required)")
+	cmd.Flags().StringVar(&sql, "sql", "", "the SQL to run")
+	cmd.Flags().StringVar(&file, "file", "", "a file holding the SQL to run; - for standard input")
 	return cmd
 }
 

@@ -93,7 +93,7 @@ func (a *app) operatorListCommand() *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%t\t%s\n", o.Username, o.Email, o.IsActive, o.CreatedAt.Format("2006-01-02 15:04"))
 			}
 			tw.Flush()
-			fmt.Fprintf(a.stdout, "%d operators\n", len(ops))
+			fmt.Fprintln(a.stdout, plural(len(ops), "operator"))
 			return nil
 		},
 	}

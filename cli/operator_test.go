@@ -68,7 +68,7 @@ func TestOperatorMisuseGetsAClearMessage(t *testing.T) {
 			}
 		})
 	}
-	if out := mustRun(t, "operator", "list"); !strings.Contains(out, "1 operators") {
+	if out := mustRun(t, "operator", "list"); !strings.Contains(out, "1 operator\n") {
 		t.Errorf("refused creates left operators behind: %q", out)
 	}
 }

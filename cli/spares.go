@@ -60,7 +60,7 @@ func (a *app) printSpares(spares []provision.Spare, target int) {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", s.Name, s.Version, mark, s.Error)
 	}
 	tw.Flush()
-	fmt.Fprintf(a.stdout, "%d spares, %d current (target %d)\n", len(spares), current, target)
+	fmt.Fprintf(a.stdout, "%s, %d current (target %d)\n", plural(len(spares), "spare"), current, target)
 }
 
 func (a *app) sparesFillCommand() *cobra.Command {
@@ -89,7 +89,7 @@ or failed are not counted. Safe to run while a server refills the pool too.`,
 			defer d.pool.Close()
 			made, err := d.provisioner.Refill(cmd.Context())
 			if err != nil {
-				return fmt.Errorf("made %d spares, then: %w", made, err)
+				return fmt.Errorf("made %s, then: %w", plural(made, "spare"), err)
 			}
 			spares, err := d.provisioner.Spares(cmd.Context())
 			if err != nil {

@@ -56,7 +56,7 @@ func (a *app) tenantListCommand() *cobra.Command {
 					strings.Join(t.Domains, " "), t.CreatedAt.Format("2006-01-02 15:04"))
 			}
 			tw.Flush()
-			fmt.Fprintf(a.stdout, "%d tenants\n", len(ts))
+			fmt.Fprintln(a.stdout, plural(len(ts), "tenant"))
 			return nil
 		},
 	}

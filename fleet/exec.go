@@ -11,6 +11,7 @@ import (
 
 	"github.com/tenantry/tenantry/internal/pgerr"
 	"github.com/tenantry/tenantry/internal/sqlquote"
+	"github.com/tenantry/tenantry/migrate"
 )
 
 // maxOutputRows bounds the rows Exec keeps from each statement of each
@@ -32,40 +33,36 @@ type Output struct {
 // Exec runs sql (one or more statements, no parameters) in each of schemas,
 // one transaction per schema with search_path set to the schema then public,
 // as the login role. A schema whose SQL fails, or that does not exist, is
-// rolled back and reported; the others go on. With opts.DryRun nothing is
-// executed.
+// rolled back and reported; the others go on. Each result's From and To are
+// the schema's migration version (Exec migrates nothing). When ctx ends, the
+// schemas being worked on roll back, no other is started, and the error
+// wraps ErrInterrupted; otherwise it is nil. With opts.DryRun nothing is
+// executed. The report is never nil.
 func (f *Fleet) Exec(ctx context.Context, schemas []Schema, sql string, opts *Options) (*Report, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
 	start := time.Now()
 	report := &Report{Total: len(schemas)}
+	defer finish(report, start)
 	f.run(ctx, schemas, report, opts, func(ctx context.Context, s Schema) Result {
 		if opts.DryRun {
 			return Result{Schema: s.Name, Kind: s.Kind, Skipped: true}
 		}
 		return f.execOne(ctx, s, sql)
 	})
-	return finish(report, start), nil
+	return report, end(ctx, report)
 }
 
 func (f *Fleet) execOne(ctx context.Context, s Schema, sql string) Result {
 	start := time.Now()
 	res := Result{Schema: s.Name, Kind: s.Kind}
 	err := pgx.BeginFunc(ctx, f.pool, func(tx pgx.Tx) error {
-		path := sqlquote.Ident(s.Name)
-		if s.Kind != KindPublic {
-			path += ", public"
-		}
-		// A missing schema would leave public alone on the path: refuse.
-		var exists bool
-		if err := tx.QueryRow(ctx, "SELECT set_config('search_path', $1, true), EXISTS (SELECT FROM pg_namespace WHERE nspname = $2)",
-			path, s.Name).Scan(nil, &exists); err != nil {
+		var err error
+		if res.From, err = enterSchema(ctx, tx, s); err != nil {
 			return err
 		}
-		if !exists {
-			return errNoSchema
-		}
+		res.To = res.From
 		results, err := tx.Conn().PgConn().Exec(ctx, sql).ReadAll()
 		if err != nil {
 			return err
@@ -73,11 +70,33 @@ func (f *Fleet) execOne(ctx context.Context, s Schema, sql string) Result {
 		res.Output = outputs(results)
 		return nil
 	})
-	if err != nil {
+	switch {
+	case interrupted(ctx, err):
+		markInterrupted(&res)
+	case err != nil:
 		res.Err, res.Error, res.Output = err, fmt.Sprintf("schema %s: %v", s.Name, pgerr.Describe(err)), nil
 	}
 	res.Duration = time.Since(start)
 	return res
+}
+
+// enterSchema sets tx's search_path to s (then public, unless s is public)
+// and returns s's migration version, 0 without a ledger. A missing schema
+// would leave public alone on the path: it is refused with errNoSchema.
+func enterSchema(ctx context.Context, tx pgx.Tx, s Schema) (int, error) {
+	path := sqlquote.Ident(s.Name)
+	if s.Kind != KindPublic {
+		path += ", public"
+	}
+	var exists bool
+	if err := tx.QueryRow(ctx, "SELECT set_config('search_path', $1, true), EXISTS (SELECT FROM pg_namespace WHERE nspname = $2)",
+		path, s.Name).Scan(nil, &exists); err != nil {
+		return 0, err
+	}
+	if !exists {
+		return 0, errNoSchema
+	}
+	return migrate.Version(ctx, tx, s.Name)
 }
 
 // outputs renders pgconn's results as text, keeping at most maxOutputRows

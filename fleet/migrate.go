@@ -15,31 +15,38 @@ import (
 // The others are skipped when the fleet summary says they are current, and
 // otherwise migrated by opts.Parallel workers, one transaction per schema.
 // A failing schema does not stop the run: it is recorded in the fleet
-// summary and in the report, whose OK is then false. The error is non-nil
-// only when the run itself could not proceed (the summary unreadable).
+// summary and in the report, whose OK is then false. When ctx ends, the
+// schemas being migrated roll back, no other is started, and the error
+// wraps ErrInterrupted. Otherwise the error is non-nil only when the run
+// itself could not proceed (the summary unreadable). The report is never
+// nil.
 func (f *Fleet) Migrate(ctx context.Context, schemas []Schema, opts *Options) (*Report, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
 	start := time.Now()
 	report := &Report{Total: len(schemas)}
+	defer finish(report, start)
 	if len(schemas) > 0 && schemas[0].Kind == KindPublic {
 		res := f.migrateOne(ctx, schemas[0], opts.DryRun)
 		report.progress(opts, res)
 		report.add(res)
-		if res.Err != nil {
-			return finish(report, start), nil
+		if res.Err != nil || res.Interrupted {
+			return report, end(ctx, report)
 		}
 		schemas = schemas[1:]
 	}
 	work, err := f.behind(ctx, schemas, report, opts)
 	if err != nil {
-		return finish(report, start), err
+		if ierr := end(ctx, report); ierr != nil {
+			return report, ierr
+		}
+		return report, err
 	}
 	f.run(ctx, work, report, opts, func(ctx context.Context, s Schema) Result {
 		return f.migrateOne(ctx, s, opts.DryRun)
 	})
-	return finish(report, start), nil
+	return report, end(ctx, report)
 }
 
 // behind returns the schemas the fleet summary does not show as current,
@@ -98,7 +105,11 @@ func (f *Fleet) migrateOne(ctx context.Context, s Schema, dry bool) Result {
 		return err
 	})
 	res.From, res.To, res.Applied = mres.From, mres.To, mres.Applied
-	if err != nil && !errors.Is(err, errDryRun) {
+	switch {
+	case errors.Is(err, errDryRun):
+	case interrupted(ctx, err):
+		markInterrupted(&res)
+	case err != nil:
 		f.fail(ctx, s, &res, err, dry)
 	}
 	res.Duration = time.Since(start)
@@ -114,7 +125,7 @@ func (f *Fleet) fail(ctx context.Context, s Schema, res *Result, err error, dry 
 		res.Version = merr.Version
 	}
 	f.cfg.Logger.Error("schema migration failed", "schema", s.Name, "version", res.Version, "err", err)
-	if dry || s.Kind == KindPublic || ctx.Err() != nil {
+	if dry || s.Kind == KindPublic {
 		return
 	}
 	if rerr := f.recordFailure(ctx, s, res.From, res.Version, res.Error); rerr != nil {

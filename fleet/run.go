@@ -18,6 +18,9 @@ func (f *Fleet) run(ctx context.Context, schemas []Schema, report *Report, opts 
 	for range workers {
 		wg.Go(func() {
 			for i := range jobs {
+				if ctx.Err() != nil {
+					continue // handed out as ctx ended: not reached
+				}
 				results <- indexed{i, do(ctx, schemas[i])}
 			}
 		})

@@ -9,7 +9,9 @@
 // Every response and every row read is checked. A marker of another tenant,
 // another tenant's item served by id, a row without its tenant's marker, a
 // transaction bound to the wrong schema, role or tenant id, or a pooled
-// connection that kept a tenant's settings is a leak; a 5xx is an error.
+// connection that kept a tenant's settings is a leak; a 5xx, or a line in
+// the HTTP server's error log (such as a superfluous WriteHeader), is an
+// error.
 // Run returns a Report of both, with counts by action and status.
 //
 // The test of this package runs a short hunt; "tenantry bench isolation"

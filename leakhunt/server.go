@@ -3,6 +3,7 @@ package leakhunt
 import (
 	"context"
 	"crypto/rand"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -34,7 +35,10 @@ func (h *hunt) serve(ctx context.Context) (stop func(), err error) {
 	lctx, cancel := context.WithCancel(ctx)
 	listening := make(chan struct{})
 	go func() { defer close(listening); _ = reg.Listen(lctx, h.cfg.ListenURL) }() // returns when lctx ends
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	// The server's own complaints (a superfluous WriteHeader, a panic it
+	// caught) are errors of the hunt.
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(h.watch.logger().Handler(), slog.LevelError)}
 	served := make(chan struct{})
 	go func() { defer close(served); _ = srv.Serve(ln) }() // returns ErrServerClosed on Close
 	transport := &http.Transport{MaxIdleConnsPerHost: 2 * h.cfg.Clients}

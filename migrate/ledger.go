@@ -89,7 +89,9 @@ func Version(ctx context.Context, q Querier, schema string) (int, error) {
 		return 0, wrapVersion(schema, err)
 	}
 	var v int
-	err := q.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM "+table).Scan(&v)
+	// Simple protocol: the text differs per schema (see the ledger's
+	// statements above).
+	err := q.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM "+table, pgx.QueryExecModeSimpleProtocol).Scan(&v)
 	return v, wrapVersion(schema, err)
 }
 
