@@ -11,8 +11,11 @@ run: deps build
 
 ## test: formatting, vet and the whole test suite against real PostgreSQL, the
 ## isolation tests also through a real PgBouncer (transaction pooling), which
-## must then be installed: TENANTRY_REQUIRE_PGBOUNCER=0 skips those instead
+## must then be installed: TENANTRY_REQUIRE_PGBOUNCER=0 skips those instead;
+## and the OpenAPI document is linted with Redocly's CLI, installed from npm
+## into .tools/: TENANTRY_REQUIRE_REDOCLY=0 skips that where npm is missing
 test: export TENANTRY_REQUIRE_PGBOUNCER ?= 1
+test: export TENANTRY_REQUIRE_REDOCLY ?= 1
 test: deps check
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 
@@ -32,7 +35,8 @@ check:
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-## deps: the machine's packages the product needs (PostgreSQL's server binaries)
+## deps: the machine's packages the product needs (PostgreSQL's server binaries),
+## and the tests' tools (PgBouncer; Redocly's CLI from npm, into .tools/)
 deps:
 	@scripts/install-deps.sh
 

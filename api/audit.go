@@ -17,7 +17,7 @@ import (
 type auditInput struct {
 	Bearer
 	Action   string `query:"action" maxLength:"100" doc:"only entries with this action, e.g. auth.login_failed"`
-	BeforeID int64  `query:"before_id" minimum:"0" doc:"only entries older than this id: the last id of the previous page"`
+	BeforeID int64  `query:"before_id" minimum:"0" maximum:"9007199254740991" doc:"only entries older than this id: the last id of the previous page; 0 or absent for the newest. Ids are bigint; the maximum is the largest integer every JSON reader holds exactly"`
 	Limit    int    `query:"limit" minimum:"1" maximum:"500" default:"50"`
 }
 
@@ -26,7 +26,7 @@ type auditInput struct {
 type platformAuditInput struct {
 	Bearer
 	Action   string `query:"action" maxLength:"100" doc:"only entries with this action, e.g. tenant.suspended"`
-	BeforeID int64  `query:"before_id" minimum:"0" doc:"only entries older than this id: the last id of the previous page"`
+	BeforeID int64  `query:"before_id" minimum:"0" maximum:"9007199254740991" doc:"only entries older than this id: the last id of the previous page; 0 or absent for the newest. Ids are bigint; the maximum is the largest integer every JSON reader holds exactly"`
 	Limit    int    `query:"limit" minimum:"1" maximum:"500" default:"50"`
 	Tenant   string `query:"tenant" maxLength:"253" doc:"only this tenant's entries: its slug, schema, domain or id"`
 }

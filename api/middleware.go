@@ -118,6 +118,8 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		info := &requestInfo{id: newRequestID(r), client: remoteHost(r)}
 		w.Header().Set("X-Request-Id", info.id)
+		// Every answer, JSON or page, is what its Content-Type says.
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		rec := &statusRecorder{ResponseWriter: w}
 		ctx := audit.WithRequest(context.WithValue(r.Context(), infoKey{}, info), info.id, info.client)
 		// Deferred: a request aborted by a panic (http.ErrAbortHandler) is

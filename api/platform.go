@@ -31,7 +31,10 @@ type OperatorToken struct {
 	AccessExpiresAt time.Time `json:"access_expires_at"`
 }
 
-type operatorTokenOutput struct{ Body OperatorToken }
+type operatorTokenOutput struct {
+	CacheControl string `header:"Cache-Control" doc:"no-store: tokens must not be cached"`
+	Body         OperatorToken
+}
 
 // PlatformTenant is a tenant as operators see it; the field names are those
 // of "tenantry tenant list --json".
@@ -77,21 +80,21 @@ type tenantRefInput struct {
 
 // newTenantAdmin is a new tenant's first user, its owner.
 type newTenantAdmin struct {
-	Username string `json:"username" maxLength:"150"`
-	Email    string `json:"email" maxLength:"254"`
-	Password string `json:"password" maxLength:"1024" doc:"at least 8 characters"`
+	Username usernameText `json:"username"`
+	Email    emailText    `json:"email"`
+	Password passwordText `json:"password" doc:"8 to 256 characters"`
 }
 
 type createTenantInput struct {
 	Bearer
 	Body struct {
-		Slug     string          `json:"slug" maxLength:"56" doc:"lower-case [a-z][a-z0-9_]*; the schema is tenant_<slug>"`
-		Name     string          `json:"name" maxLength:"200"`
-		Domain   string          `json:"domain" maxLength:"253" doc:"primary domain, e.g. acme.example.com"`
-		Locale   string          `json:"locale,omitempty" maxLength:"35" doc:"BCP 47 tag; default en"`
-		Timezone string          `json:"timezone,omitempty" maxLength:"64" doc:"IANA time zone; default UTC"`
-		Currency string          `json:"currency,omitempty" maxLength:"3" doc:"ISO 4217 code; default USD"`
-		Plan     string          `json:"plan,omitempty" maxLength:"64" doc:"default free"`
+		Slug     slugText        `json:"slug" doc:"lower-case [a-z][a-z0-9_]*; the schema is tenant_<slug>"`
+		Name     tenantNameText  `json:"name"`
+		Domain   domainText      `json:"domain" doc:"primary domain, e.g. acme.example.com"`
+		Locale   localeText      `json:"locale,omitempty" doc:"BCP 47 tag; default en"`
+		Timezone timezoneText    `json:"timezone,omitempty" doc:"IANA time zone; default UTC"`
+		Currency currencyText    `json:"currency,omitempty" doc:"ISO 4217 code; default USD"`
+		Plan     planText        `json:"plan,omitempty" doc:"default free"`
 		Admin    *newTenantAdmin `json:"admin,omitempty" doc:"the tenant's first user (role owner)"`
 	}
 }
@@ -102,9 +105,10 @@ func (s *server) registerPlatform(api huma.API) {
 	}
 	huma.Register(api, huma.Operation{
 		OperationID: "platform-login", Method: http.MethodPost, Path: "/api/platform/token", Tags: []string{"platform"},
-		Summary:     "Log in as a platform operator",
-		Description: "After 10 failed attempts for one account from one client within 15 minutes, attempts get 429 with Retry-After.",
-		Errors:      []int{401, 404, 422, 429},
+		Summary: "Log in as a platform operator",
+		Description: "After 10 failed attempts for one operator (however the login is spelt) from one client within 15 minutes, " +
+			"or 50 for any operators from one client, attempts get 429 with Retry-After.",
+		Security: anonymous, Errors: []int{401, 404, 422, 429},
 	}, s.platformLogin)
 	op := func(id, method, path, summary string, status int, errs ...int) huma.Operation {
 		return huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{"platform"},
@@ -146,12 +150,12 @@ func (s *server) asOperator(ctx context.Context, b Bearer) (*auth.Operator, erro
 	}
 	claims, err := s.cfg.Signer.VerifyForOperator(b.token())
 	if err != nil {
-		return nil, unauthorized(notOperator)
+		return nil, b.refused(notOperator)
 	}
 	id, _ := claims.UserID() // VerifyForOperator checked it
 	o, err := auth.GetOperator(ctx, s.cfg.Pool, id)
 	if errors.Is(err, auth.ErrOperatorNotFound) || (err == nil && !o.IsActive) {
-		return nil, unauthorized(notOperator)
+		return nil, b.refused(notOperator)
 	}
 	if err != nil {
 		return nil, s.problem(ctx, err)
@@ -185,7 +189,7 @@ func (s *server) platformLogin(ctx context.Context, in *loginInput) (*operatorTo
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	return &operatorTokenOutput{Body: OperatorToken{Access: access, TokenType: "Bearer", AccessExpiresAt: exp}}, nil
+	return &operatorTokenOutput{CacheControl: noStore, Body: OperatorToken{Access: access, TokenType: "Bearer", AccessExpiresAt: exp}}, nil
 }
 
 func (s *server) listTenants(ctx context.Context, in *struct{ Bearer }) (*tenantListOutput, error) {
@@ -224,13 +228,13 @@ func (s *server) createTenant(ctx context.Context, in *createTenantInput) (*tena
 		return nil, err
 	}
 	b := in.Body
-	req := provision.Request{Slug: b.Slug, Name: b.Name, Domain: b.Domain, Locale: b.Locale,
-		Timezone: b.Timezone, Currency: b.Currency, Plan: b.Plan}
-	if b.Admin != nil {
-		if err := auth.ValidatePassword(b.Admin.Password); err != nil {
+	req := provision.Request{Slug: string(b.Slug), Name: string(b.Name), Domain: string(b.Domain), Locale: string(b.Locale),
+		Timezone: string(b.Timezone), Currency: string(b.Currency), Plan: string(b.Plan)}
+	if a := b.Admin; a != nil {
+		if err := auth.ValidatePassword(string(a.Password)); err != nil {
 			return nil, s.createProblem(ctx, err)
 		}
-		req.Admin = &provision.Admin{Username: b.Admin.Username, Email: b.Admin.Email, Password: b.Admin.Password}
+		req.Admin = &provision.Admin{Username: string(a.Username), Email: string(a.Email), Password: string(a.Password)}
 	}
 	t, err := s.cfg.Provisioner.Create(audit.WithActor(ctx, operatorActor(o)), req)
 	if err != nil {
@@ -283,6 +287,11 @@ func (s *server) createProblem(ctx context.Context, err error) error {
 	var ve *tenantry.ValidationError
 	if !errors.As(err, &ve) {
 		return s.problem(ctx, err)
+	}
+	if ve.Field == "slug" && strings.Contains(ve.Reason, "reserved") {
+		// The schema declared the slug's form: what is left is a name
+		// that PostgreSQL or the platform holds, taken like any other.
+		return huma.Error409Conflict(ve.Error(), &huma.ErrorDetail{Message: ve.Reason, Location: "body.slug", Value: ve.Value})
 	}
 	loc := "body." + ve.Field
 	switch ve.Field {

@@ -254,7 +254,7 @@ func TestPlatformCreateRefusesBadInput(t *testing.T) {
 		{"missing domain", map[string]string{"slug": "gamma", "name": "Gamma"}, 422, "domain"},
 		{"wrong type", tenant("slug", 42), 422, "expected string"},
 		{"invalid slug", tenant("slug", "Gamma; DROP SCHEMA public"), 422, "body.slug"},
-		{"reserved slug", tenant("slug", "pg_catalog"), 422, "body.slug"},
+		{"reserved slug", tenant("slug", "pg_catalog"), 409, "body.slug"},
 		{"over-long slug", tenant("slug", strings.Repeat("a", 57)), 422, "body.slug"},
 		{"empty name", tenant("name", " "), 422, "body.name"},
 		{"invalid domain", tenant("domain", "gamma.test:8000"), 422, "body.domain"},

@@ -38,6 +38,7 @@ func (s *server) newREST(mux *http.ServeMux) huma.API {
 	s.registerSignup(api)
 	s.registerJoinRequests(api)
 	s.registerAudit(api)
+	s.describe(api)
 	return api
 }
 
@@ -55,5 +56,9 @@ func trimSlash(next http.Handler) http.Handler {
 	})
 }
 
-// secured marks an operation as needing a bearer token in the document.
-var secured = []map[string][]string{{"bearer": {}}}
+// secured marks an operation as needing a bearer token in the document;
+// anonymous marks one open to anyone (security: [], said explicitly).
+var (
+	secured   = []map[string][]string{{"bearer": {}}}
+	anonymous = []map[string][]string{}
+)

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"time"
 
@@ -15,17 +16,39 @@ import (
 )
 
 // Bearer is embedded in the input of every operation that needs a user.
+// The header has no declared maximum length: huma would refuse a longer one
+// with a 422 that quotes it back. One over maxAuthorizationBytes is refused
+// as an invalid token (401), unread and unquoted.
 type Bearer struct {
-	Authorization string `header:"Authorization" doc:"Bearer <access token>" maxLength:"4200"`
+	Authorization string `header:"Authorization" doc:"Bearer <access token>; one over 4200 bytes is an invalid token"`
 }
 
-// token returns the bearer token, or "".
+// maxAuthorizationBytes bounds the Authorization header read: an access
+// token is a few hundred bytes.
+const maxAuthorizationBytes = 4200
+
+// token returns the bearer token, or "" for none or an over-long header.
 func (b Bearer) token() string {
+	if len(b.Authorization) > maxAuthorizationBytes {
+		return ""
+	}
 	scheme, tok, ok := strings.Cut(strings.TrimSpace(b.Authorization), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return ""
 	}
 	return strings.TrimSpace(tok)
+}
+
+// refused is the 401 for b: a request without a bearer token gets the
+// bare challenge, one with a token that does not do (or a header too long
+// to read) gets error="invalid_token" (RFC 6750 3.1). msg is the problem's
+// detail.
+func (b Bearer) refused(msg string) error {
+	if b.token() == "" && len(b.Authorization) <= maxAuthorizationBytes {
+		return unauthorized(msg)
+	}
+	return huma.ErrorWithHeaders(huma.Error401Unauthorized(msg),
+		http.Header{"Www-Authenticate": {`Bearer realm="tenantry", error="invalid_token"`}})
 }
 
 const notAuthenticated = "authentication required: a valid access token for this tenant"
@@ -41,7 +64,7 @@ func (s *server) asUser(ctx context.Context, b Bearer, perm auth.Permission, fn 
 	}
 	err = s.cfg.DB.InTenant(ctx, t, func(tx *tenantdb.Tx) error {
 		u, err := auth.GetUser(ctx, tx, claims.uid)
-		if err := s.admit(ctx, claims, u, err, perm); err != nil {
+		if err := s.admit(ctx, b, claims, u, err, perm); err != nil {
 			return err
 		}
 		return fn(tx, u)
@@ -65,7 +88,7 @@ func (s *server) asReader(ctx context.Context, b Bearer, perm auth.Permission, q
 	queue(batch)
 	err = s.cfg.DB.Pipeline(ctx, t, batch)
 	if u != nil || errors.Is(uerr, auth.ErrUserNotFound) { // the lookup was answered: it decides first
-		if aerr := s.admit(ctx, claims, u, uerr, perm); aerr != nil {
+		if aerr := s.admit(ctx, b, claims, u, uerr, perm); aerr != nil {
 			return s.problem(ctx, aerr)
 		}
 	}
@@ -88,18 +111,18 @@ func (s *server) bearer(ctx context.Context, b Bearer) (*tenantry.Tenant, token,
 	claims, err := s.cfg.Signer.VerifyForTenant(b.token(), t)
 	if err != nil {
 		s.auditRefusedToken(ctx, t, b.token())
-		return nil, token{}, unauthorized(notAuthenticated)
+		return nil, token{}, b.refused(notAuthenticated)
 	}
 	uid, _ := claims.UserID() // VerifyForTenant checked it
 	return t, token{uid: uid, issued: claims.IssuedAt.Time}, nil
 }
 
-// admit decides on the user a token names, as loaded (u, err): missing,
+// admit decides on the user b's token names, as loaded (u, err): missing,
 // inactive, or with a password changed since the token was issued is 401; a
 // role without perm is 403.
-func (s *server) admit(ctx context.Context, tok token, u *auth.User, err error, perm auth.Permission) error {
+func (s *server) admit(ctx context.Context, b Bearer, tok token, u *auth.User, err error, perm auth.Permission) error {
 	if errors.Is(err, auth.ErrUserNotFound) || (err == nil && (!u.IsActive || u.IssuedBeforePasswordChange(tok.issued))) {
-		return unauthorized(notAuthenticated)
+		return b.refused(notAuthenticated)
 	}
 	if err != nil {
 		return err

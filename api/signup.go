@@ -16,9 +16,9 @@ import (
 
 type signupInput struct {
 	Body struct {
-		Email    string `json:"email" minLength:"3" maxLength:"254" doc:"a work address: its domain decides whether you create a tenant or ask to join one"`
-		Password string `json:"password" minLength:"1" maxLength:"1024" doc:"8 to 256 characters, not your email address, its name part or the company name"`
-		Company  string `json:"company" minLength:"1" maxLength:"1000" doc:"your organisation's name, 1 to 200 characters with letters or digits; the tenant's address is made from it"`
+		Email    emailText    `json:"email" doc:"a work address: its domain decides whether you create a tenant or ask to join one"`
+		Password passwordText `json:"password" doc:"8 to 256 characters, not your email address, its name part or the company name (422)"`
+		Company  companyText  `json:"company" doc:"your organisation's name, 1 to 200 characters; the tenant's address is made from it"`
 	}
 }
 
@@ -52,12 +52,14 @@ type SignupResult struct {
 	Tenant        SignupTenant `json:"tenant"`
 	URL           string       `json:"url" doc:"the tenant's address"`
 	JoinRequestID int64        `json:"join_request_id,omitempty"`
-	Tokens        *TokenPair   `json:"tokens,omitempty" doc:"tokens for the tenant's API, unless outcome is requested"`
+	Tokens        *TokenPair   `json:"tokens,omitempty" doc:"tokens for the tenant's API, on the first verification only and unless outcome is requested"`
+	Repeated      bool         `json:"repeated,omitempty" doc:"the link had been followed already: log in at url"`
 }
 
 type verifyOutput struct {
-	Status int `json:"-"`
-	Body   SignupResult
+	Status       int    `json:"-"`
+	CacheControl string `header:"Cache-Control" doc:"no-store: the answer may carry tokens"`
+	Body         SignupResult
 }
 
 func (s *server) registerSignup(api huma.API) {
@@ -67,15 +69,18 @@ func (s *server) registerSignup(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "signup", Method: http.MethodPost, Path: "/api/signup", Tags: []string{"signup"},
 		Summary: "Sign up with a work email: a verification link is emailed", DefaultStatus: http.StatusAccepted,
-		Description: "Served on the base domain. Signing up again with the same address replaces the pending signup; its earlier link stops working.",
-		Errors:      []int{404, 409, 422},
+		Description: "Served on the base domain. Signing up again with the same address replaces the pending signup; its earlier link stops working. " +
+			"Each signup that sends a link counts against limits per address, per client and for the whole platform (by default 3, 10 and 200 an hour); " +
+			"past one, 429 with Retry-After and no email. The password must not be the email address, its name part or the company name (422).",
+		Security: anonymous, Errors: []int{404, 409, 422, 429},
 	}, s.signup)
 	huma.Register(api, huma.Operation{
 		OperationID: "signup-verify", Method: http.MethodPost, Path: "/api/signup/verify", Tags: []string{"signup"},
 		Summary: "Follow the emailed link: create the tenant, join it, or ask to join it",
 		Description: "Served on the base domain. 200 with tokens when a tenant was created or joined, 202 for a join request. " +
-			"The same link followed again within 10 minutes gives the same answer; later, 410.",
-		Errors: []int{400, 404, 409, 410, 422},
+			"The same link followed again within 10 minutes gives the same outcome and the tenant's address to log in at, " +
+			"never tokens (repeated is true); later, 410.",
+		Security: anonymous, Errors: []int{400, 404, 409, 410, 422},
 	}, s.verifySignup)
 }
 
@@ -92,7 +97,9 @@ func (s *server) signup(ctx context.Context, in *signupInput) (*signupOutput, er
 	if err := publicOnly(ctx); err != nil {
 		return nil, err
 	}
-	p, err := s.cfg.Signup.Start(ctx, signup.Request{Email: in.Body.Email, Password: in.Body.Password, Company: in.Body.Company})
+	b := in.Body
+	p, err := s.cfg.Signup.Start(ctx, signup.Request{Email: string(b.Email), Password: string(b.Password),
+		Company: string(b.Company), Client: clientIP(ctx)})
 	if err != nil {
 		return nil, s.signupProblem(ctx, err)
 	}
@@ -108,12 +115,18 @@ func (s *server) verifySignup(ctx context.Context, in *verifyInput) (*verifyOutp
 	if err != nil {
 		return nil, s.signupProblem(ctx, err)
 	}
-	out := &verifyOutput{Status: http.StatusOK, Body: SignupResult{
-		Outcome: res.Outcome, URL: res.URL, JoinRequestID: res.JoinRequestID,
+	out := &verifyOutput{Status: http.StatusOK, CacheControl: noStore, Body: SignupResult{
+		Outcome: res.Outcome, URL: res.URL, JoinRequestID: res.JoinRequestID, Repeated: res.Repeated,
 		Tenant: SignupTenant{Slug: res.Tenant.Slug, Name: res.Tenant.Name, Domain: res.Tenant.PrimaryDomain()},
 	}}
 	if res.Outcome == signup.Requested {
 		out.Status = http.StatusAccepted
+		return out, nil
+	}
+	if res.Repeated {
+		// A repeat click proves nothing new: the link may have leaked
+		// since, and the owner may have changed the password. It gets
+		// where to log in, never a session.
 		return out, nil
 	}
 	err = s.cfg.DB.InTenant(ctx, res.Tenant, func(tx *tenantdb.Tx) error {
@@ -139,6 +152,10 @@ func (s *server) signupProblem(ctx context.Context, err error) error {
 		return huma.NewError(http.StatusGone, err.Error())
 	case errors.Is(err, signup.ErrEmailRegistered), errors.Is(err, signup.ErrTenantInactive):
 		return huma.Error409Conflict(err.Error())
+	}
+	var te *signup.ThrottledError
+	if errors.As(err, &te) {
+		return tooMany(te.Error(), te.RetryAfter)
 	}
 	return s.problem(ctx, err)
 }

@@ -25,7 +25,8 @@ type tenantInfoOutput struct{ Body TenantInfo }
 func (s *server) registerTenantInfo(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "tenant-info", Method: http.MethodGet, Path: "/api/tenant", Tags: []string{"tenant"},
-		Summary: "The public information of the tenant that serves this host", Errors: []int{404, 503},
+		Summary:  "The public information of the tenant that serves this host",
+		Security: anonymous, Errors: []int{404, 503},
 	}, func(ctx context.Context, _ *struct{}) (*tenantInfoOutput, error) {
 		t, err := tenantry.Require(ctx)
 		if err != nil {

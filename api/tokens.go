@@ -33,7 +33,13 @@ type TokenPair struct {
 	AccessExpiresAt time.Time `json:"access_expires_at"`
 }
 
-type tokenOutput struct{ Body TokenPair }
+type tokenOutput struct {
+	CacheControl string `header:"Cache-Control" doc:"no-store: tokens must not be cached"`
+	Body         TokenPair
+}
+
+// noStore is the Cache-Control of every answer that carries a token.
+const noStore = "no-store"
 
 type refreshInput struct {
 	Body struct {
@@ -46,20 +52,21 @@ type emptyOutput struct{}
 func (s *server) registerTokens(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "login", Method: http.MethodPost, Path: "/api/token", Tags: []string{"auth"},
-		Summary:     "Log in with username (or email) and password",
-		Description: "After 10 failed attempts for one account from one client within 15 minutes, attempts get 429 with Retry-After.",
-		Errors:      []int{401, 404, 422, 429},
+		Summary: "Log in with username (or email) and password",
+		Description: "After 10 failed attempts for one account (however its login is spelt) from one client within 15 minutes, " +
+			"or 50 for any accounts from one client, attempts get 429 with Retry-After.",
+		Security: anonymous, Errors: []int{401, 404, 422, 429},
 	}, s.login)
 	huma.Register(api, huma.Operation{
 		OperationID: "refresh", Method: http.MethodPost, Path: "/api/token/refresh", Tags: []string{"auth"},
 		Summary:     "Exchange a refresh token for a new pair",
 		Description: "A refresh token works once. Presenting a used one again revokes every token of that login.",
-		Errors:      []int{401, 404, 422},
+		Security:    anonymous, Errors: []int{401, 404, 422},
 	}, s.refresh)
 	huma.Register(api, huma.Operation{
 		OperationID: "revoke", Method: http.MethodPost, Path: "/api/token/revoke", Tags: []string{"auth"},
 		Summary: "Log out: revoke a refresh token and every token of its login", DefaultStatus: http.StatusNoContent,
-		Errors: []int{404, 422},
+		Security: anonymous, Errors: []int{404, 422},
 	}, s.revoke)
 }
 
@@ -104,7 +111,7 @@ func (s *server) refresh(ctx context.Context, in *refreshInput) (*tokenOutput, e
 			return err
 		}
 		access, exp, err := s.cfg.Signer.IssueForTenant(t, u)
-		out = &tokenOutput{Body: TokenPair{Access: access, Refresh: next, TokenType: "Bearer", AccessExpiresAt: exp}}
+		out = &tokenOutput{CacheControl: noStore, Body: TokenPair{Access: access, Refresh: next, TokenType: "Bearer", AccessExpiresAt: exp}}
 		return err
 	})
 	return out, s.problem(ctx, err)
@@ -127,7 +134,7 @@ func (s *server) issuePair(ctx context.Context, tx *tenantdb.Tx, t *tenantry.Ten
 		return nil, err
 	}
 	noteUser(ctx, u.ID)
-	return &tokenOutput{Body: TokenPair{Access: access, Refresh: refresh, TokenType: "Bearer", AccessExpiresAt: exp}}, nil
+	return &tokenOutput{CacheControl: noStore, Body: TokenPair{Access: access, Refresh: refresh, TokenType: "Bearer", AccessExpiresAt: exp}}, nil
 }
 
 // inTenant runs fn in a transaction bound to the request's tenant.
@@ -159,8 +166,11 @@ func (e *committedError) Unwrap() error { return e.err }
 
 func commitAnyway(err error) error { return &committedError{err} }
 
-// throttled is the 429 answer, with Retry-After in whole seconds.
-func throttled(te *auth.ThrottledError) error {
-	secs := strconv.Itoa(int(math.Ceil(te.RetryAfter.Seconds())))
-	return huma.ErrorWithHeaders(huma.NewError(http.StatusTooManyRequests, te.Error()), http.Header{"Retry-After": {secs}})
+// throttled is the 429 answer to a throttled login.
+func throttled(te *auth.ThrottledError) error { return tooMany(te.Error(), te.RetryAfter) }
+
+// tooMany is a 429 answer, with Retry-After in whole seconds.
+func tooMany(msg string, retryAfter time.Duration) error {
+	secs := strconv.Itoa(int(math.Ceil(retryAfter.Seconds())))
+	return huma.ErrorWithHeaders(huma.NewError(http.StatusTooManyRequests, msg), http.Header{"Retry-After": {secs}})
 }

@@ -27,10 +27,10 @@ type userInput struct {
 type createUserInput struct {
 	Bearer
 	Body struct {
-		Username string `json:"username" minLength:"1" maxLength:"150" doc:"letters, digits and _ . @ + -; unique in the tenant regardless of case"`
-		Email    string `json:"email" minLength:"3" maxLength:"254" doc:"unique in the tenant regardless of case"`
-		Password string `json:"password" minLength:"8" maxLength:"256"`
-		Role     string `json:"role,omitempty" maxLength:"32" doc:"default member; only owners may create owners"`
+		Username usernameText `json:"username" doc:"letters, digits and _ . @ + -; unique in the tenant regardless of case"`
+		Email    emailText    `json:"email" doc:"unique in the tenant regardless of case"`
+		Password passwordText `json:"password"`
+		Role     string       `json:"role,omitempty" maxLength:"32" doc:"default member; only owners may create owners"`
 	}
 }
 
@@ -38,10 +38,10 @@ type patchUserInput struct {
 	Bearer
 	ID   int64 `path:"id" minimum:"1" doc:"the user's id"`
 	Body struct {
-		Email    *string `json:"email,omitempty" minLength:"3" maxLength:"254"`
-		Role     *string `json:"role,omitempty" minLength:"1" maxLength:"32" doc:"only owners may make, change or unmake owners"`
-		IsActive *bool   `json:"is_active,omitempty" doc:"false ends the user's sessions"`
-		Password *string `json:"password,omitempty" minLength:"8" maxLength:"256" doc:"a new password ends the user's sessions"`
+		Email    *emailText    `json:"email,omitempty"`
+		Role     *string       `json:"role,omitempty" minLength:"1" maxLength:"32" doc:"only owners may make, change or unmake owners"`
+		IsActive *bool         `json:"is_active,omitempty" doc:"false ends the user's sessions"`
+		Password *passwordText `json:"password,omitempty" doc:"a new password ends the user's sessions"`
 	}
 }
 
@@ -102,7 +102,8 @@ func (s *server) createUser(ctx context.Context, in *createUserInput) (*createdU
 	b := in.Body
 	var out *createdUserOutput
 	err := s.asUser(ctx, in.Bearer, auth.UsersManage, func(tx *tenantdb.Tx, actor *auth.User) error {
-		u, err := s.manager().Create(ctx, tx, actor, auth.NewUser{Username: b.Username, Email: b.Email, Password: b.Password, Role: b.Role})
+		u, err := s.manager().Create(ctx, tx, actor, auth.NewUser{Username: string(b.Username), Email: string(b.Email),
+			Password: string(b.Password), Role: b.Role})
 		if err != nil {
 			return err
 		}
@@ -118,7 +119,7 @@ func (s *server) createUser(ctx context.Context, in *createUserInput) (*createdU
 
 func (s *server) patchUser(ctx context.Context, in *patchUserInput) (*userOutput, error) {
 	b := in.Body
-	c := auth.Changes{Email: b.Email, Role: b.Role, IsActive: b.IsActive, Password: b.Password}
+	c := auth.Changes{Email: (*string)(b.Email), Role: b.Role, IsActive: b.IsActive, Password: (*string)(b.Password)}
 	if c == (auth.Changes{}) {
 		return nil, huma.Error422UnprocessableEntity("nothing to change: give email, role, is_active or password")
 	}

@@ -170,7 +170,7 @@ func List(ctx context.Context, q Querier, f Filter) ([]Entry, error) {
 	rows, err := q.Query(ctx, `SELECT id, at, tenant_id, actor_kind, coalesce(actor_id, 0), actor, action, target,
 			request_id, client, details
 		FROM public.audit_log
-		WHERE ($1 = 0 OR tenant_id = $1) AND ($2 = '' OR action = $2) AND ($3 = 0 OR id < $3)
+		WHERE ($1::bigint = 0 OR tenant_id = $1) AND ($2 = '' OR action = $2) AND ($3::bigint = 0 OR id < $3)
 		ORDER BY id DESC LIMIT $4`, f.TenantID, f.Action, f.BeforeID, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("list audit log: %w", err)

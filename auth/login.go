@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -12,14 +13,21 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Throttling of password guessing: after MaxFailures failed logins for one
-// account from one client within FailureWindow, further attempts from that
-// client are refused until the oldest failure leaves the window. Attempts
-// refused this way are not counted, so the refusal always ends; a user
-// logging in from another client is not affected.
+// Throttling of password guessing. Failures are counted per account and
+// client: the account is the user the typed login names, however it was
+// spelt (username or email, any case), or for a login that names nobody the
+// login itself, trimmed and lower-cased. After MaxFailures failed logins
+// for one account from one client within FailureWindow, further attempts
+// for that account from that client are refused; after MaxClientFailures
+// failures from one client for any accounts of the tenant (or of the
+// platform's operators), every attempt from that client is. A refusal lasts
+// until the oldest counted failure leaves the window. Attempts refused this
+// way are not counted, so the refusal always ends; a user logging in from
+// another client is not affected.
 const (
-	MaxFailures   = 10
-	FailureWindow = 15 * time.Minute
+	MaxFailures       = 10
+	MaxClientFailures = 50
+	FailureWindow     = 15 * time.Minute
 )
 
 // ErrBadCredentials is the one answer to a wrong username, a wrong password
@@ -49,11 +57,14 @@ var dummyHash = sync.OnceValue(func() string {
 // recorded in the transaction: commit it even when Authenticate fails.
 func Authenticate(ctx context.Context, q Querier, login, password, client string) (*User, error) {
 	var u *User
-	err := userLogins.check(ctx, q, login, password, client, func(account string) (string, bool, error) {
+	err := userLogins.check(ctx, q, login, password, client, func(login string) (string, bool, string, error) {
 		var hash string
 		var err error
-		u, hash, err = findForLogin(ctx, q, account)
-		return hash, u != nil && u.IsActive, err
+		u, hash, err = findForLogin(ctx, q, login)
+		if u == nil {
+			return hash, false, "", err
+		}
+		return hash, u.IsActive, accountKey(u.ID), err
 	})
 	if err != nil {
 		return nil, err
@@ -66,41 +77,50 @@ func Authenticate(ctx context.Context, q Querier, login, password, client string
 // public.operator_login_failures. Each query takes the account ($1), the
 // client ($2) and the window in seconds ($3, where used).
 type failureLog struct {
-	count  string // how many failures in the window, and seconds until the oldest leaves it
-	record string // note a failure, forgetting the account's failures older than the window
+	// count: the client's failures in the window for the account and for
+	// all accounts, and the seconds until the oldest of each leaves it
+	count  string
+	record string // note a failure, forgetting the account's and the client's failures older than the window
 	clear  string // forget the account's failures from the client, after a success
 }
 
 var userLogins = failureLog{
-	count: `SELECT count(*), coalesce(extract(epoch FROM min(failed_at) + make_interval(secs => $3) - now()), 0)
-		FROM login_failures WHERE account = $1 AND client = $2 AND failed_at > now() - make_interval(secs => $3)`,
-	record: `WITH old AS (DELETE FROM login_failures WHERE account = $1 AND failed_at < now() - make_interval(secs => $3))
+	count: `SELECT count(*) FILTER (WHERE account = $1),
+			coalesce(extract(epoch FROM min(failed_at) FILTER (WHERE account = $1) + make_interval(secs => $3) - now()), 0),
+			count(*), coalesce(extract(epoch FROM min(failed_at) + make_interval(secs => $3) - now()), 0)
+		FROM login_failures WHERE client = $2 AND failed_at > now() - make_interval(secs => $3)`,
+	record: `WITH old AS (DELETE FROM login_failures
+			WHERE (account = $1 OR client = $2) AND failed_at < now() - make_interval(secs => $3))
 		INSERT INTO login_failures (account, client) VALUES ($1, $2) RETURNING 1`,
 	clear: `WITH d AS (DELETE FROM login_failures WHERE account = $1 AND client = $2 RETURNING 1)
 		SELECT count(*) FROM d`,
 }
 
-// findAccount returns the password hash of the account named by a
-// normalised login, and whether it may log in; for no account, the dummy
-// hash and false.
-type findAccount func(account string) (hash string, active bool, err error)
+// findAccount looks up the account named by a normalised login. It returns
+// the account's password hash, whether it may log in, and its key: what
+// failures are counted under, the same for every spelling of the login
+// ("#" and the id). For no account: the dummy hash, false, and "".
+type findAccount func(login string) (hash string, active bool, key string, err error)
 
 // check is the login procedure shared by users and operators: normalise the
-// login, refuse it while throttled, verify the password against the account
-// find returns (or the dummy hash), record a failure or clear the record.
-// It returns nil, ErrBadCredentials or a *ThrottledError.
+// login, find its account, refuse it while throttled, verify the password
+// against the account's hash (or the dummy hash), record a failure or clear
+// the record. It returns nil, ErrBadCredentials or a *ThrottledError.
 func (l failureLog) check(ctx context.Context, q Querier, login, password, client string, find findAccount) error {
-	account := strings.ToLower(strings.TrimSpace(login))
-	if account == "" || len(account) > 254 || len(password) > 4*MaxPasswordLen ||
-		!utf8.ValidString(account) || strings.ContainsRune(account, 0) {
+	normal := strings.ToLower(strings.TrimSpace(login))
+	if normal == "" || len(normal) > 254 || len(password) > 4*MaxPasswordLen ||
+		!utf8.ValidString(normal) || strings.ContainsRune(normal, 0) {
 		return ErrBadCredentials // no such account can exist, and PostgreSQL text cannot hold it
 	}
 	client = cleanClient(client)
-	if err := l.checkThrottle(ctx, q, account, client); err != nil {
+	hash, active, account, err := find(normal)
+	if err != nil {
 		return err
 	}
-	hash, active, err := find(account)
-	if err != nil {
+	if account == "" {
+		account = normal
+	}
+	if err := l.checkThrottle(ctx, q, account, client); err != nil {
 		return err
 	}
 	ok, err := VerifyPassword(password, hash)
@@ -134,17 +154,32 @@ func findForLogin(ctx context.Context, q Querier, account string) (*User, string
 	return &u, hash, nil
 }
 
+// accountKey is what the failed logins of the account with id are counted
+// under. A typed login that names nobody is counted under itself; should
+// one read "#5", its failures add to account 5's from that client, which
+// typing account 5's name would do as well.
+func accountKey(id int64) string { return "#" + strconv.FormatInt(id, 10) }
+
+// checkThrottle refuses an attempt for account from client once either has
+// reached its limit in the window.
 func (l failureLog) checkThrottle(ctx context.Context, q Querier, account, client string) error {
-	var n int
-	var retry float64
-	err := q.QueryRow(ctx, l.count, account, client, FailureWindow.Seconds()).Scan(&n, &retry)
+	var forAccount, fromClient int
+	var accountRetry, clientRetry float64
+	err := q.QueryRow(ctx, l.count, account, client, FailureWindow.Seconds()).
+		Scan(&forAccount, &accountRetry, &fromClient, &clientRetry)
 	if err != nil {
 		return fmt.Errorf("count failed logins: %w", err)
 	}
-	if n >= MaxFailures {
-		return &ThrottledError{RetryAfter: max(time.Duration(retry*float64(time.Second)), time.Second)}
+	var retry float64
+	switch {
+	case fromClient >= MaxClientFailures:
+		retry = clientRetry
+	case forAccount >= MaxFailures:
+		retry = accountRetry
+	default:
+		return nil
 	}
-	return nil
+	return &ThrottledError{RetryAfter: max(time.Duration(retry*float64(time.Second)), time.Second)}
 }
 
 // recordFailure notes a failed login, forgets the account's failures that

@@ -113,11 +113,12 @@ func ListOperators(ctx context.Context, q Rows) ([]Operator, error) {
 }
 
 var operatorLogins = failureLog{
-	count: `SELECT count(*), coalesce(extract(epoch FROM min(failed_at) + make_interval(secs => $3) - now()), 0)
-		FROM public.operator_login_failures
-		WHERE account = $1 AND client = $2 AND failed_at > now() - make_interval(secs => $3)`,
+	count: `SELECT count(*) FILTER (WHERE account = $1),
+			coalesce(extract(epoch FROM min(failed_at) FILTER (WHERE account = $1) + make_interval(secs => $3) - now()), 0),
+			count(*), coalesce(extract(epoch FROM min(failed_at) + make_interval(secs => $3) - now()), 0)
+		FROM public.operator_login_failures WHERE client = $2 AND failed_at > now() - make_interval(secs => $3)`,
 	record: `WITH old AS (DELETE FROM public.operator_login_failures
-			WHERE account = $1 AND failed_at < now() - make_interval(secs => $3))
+			WHERE (account = $1 OR client = $2) AND failed_at < now() - make_interval(secs => $3))
 		INSERT INTO public.operator_login_failures (account, client) VALUES ($1, $2) RETURNING 1`,
 	clear: `WITH d AS (DELETE FROM public.operator_login_failures WHERE account = $1 AND client = $2 RETURNING 1)
 		SELECT count(*) FROM d`,
@@ -125,18 +126,21 @@ var operatorLogins = failureLog{
 
 // AuthenticateOperator checks an operator's login (username or email, any
 // case) and password from client (its address), under the same throttling
-// as tenant users' logins (MaxFailures in FailureWindow per account and
-// client). It returns the operator, ErrBadCredentials (also for a
+// as tenant users' logins (MaxFailures in FailureWindow per operator and
+// client, MaxClientFailures per client). It returns the operator, ErrBadCredentials (also for a
 // deactivated operator), or a *ThrottledError. q may be the pool: failures
 // are then recorded at once; in a transaction, commit it even when
 // AuthenticateOperator fails.
 func AuthenticateOperator(ctx context.Context, q Querier, login, password, client string) (*Operator, error) {
 	var o *Operator
-	err := operatorLogins.check(ctx, q, login, password, client, func(account string) (string, bool, error) {
+	err := operatorLogins.check(ctx, q, login, password, client, func(login string) (string, bool, string, error) {
 		var hash string
 		var err error
-		o, hash, err = findOperatorForLogin(ctx, q, account)
-		return hash, o != nil && o.IsActive, err
+		o, hash, err = findOperatorForLogin(ctx, q, login)
+		if o == nil {
+			return hash, false, "", err
+		}
+		return hash, o.IsActive, accountKey(o.ID), err
 	})
 	if err != nil {
 		return nil, err

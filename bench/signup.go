@@ -85,7 +85,8 @@ func (s *session) measureSignups(ctx context.Context, set *migrate.Set, name str
 	if err != nil {
 		return SignupMode{}, err
 	}
-	svc, err := signup.New(signup.Config{Pool: s.pool, Provisioner: prov, Jobs: j, BaseURL: "http://" + signupBase})
+	svc, err := signup.New(signup.Config{Pool: s.pool, Provisioner: prov, Jobs: j, BaseURL: "http://" + signupBase,
+		Limits: signup.Limits{PerEmail: -1, PerClient: -1, Global: -1}}) // measuring, not guarding
 	if err != nil {
 		return SignupMode{}, err
 	}

@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"time"
@@ -19,7 +20,7 @@ type Request struct {
 	Slug     string // [a-z][a-z0-9_]*; the schema is tenant_<slug>
 	Name     string // display name, 1 to 200 characters
 	Domain   string // primary domain, e.g. acme.example.com
-	Locale   string // BCP 47 tag; default "en"
+	Locale   string // well-formed BCP 47 tag; default "en"
 	Timezone string // IANA name; default "UTC"
 	Currency string // ISO 4217 code; default "USD"
 	Plan     string // default "free"
@@ -68,7 +69,7 @@ func (r *Request) normalize(static []string) error {
 }
 
 func (r *Request) validateSettings() error {
-	if _, err := language.Parse(r.Locale); err != nil || len(r.Locale) > 35 {
+	if !wellFormedLocale(r.Locale) {
 		return invalid("locale", r.Locale, "must be a BCP 47 language tag such as en or pt-BR")
 	}
 	if _, err := time.LoadLocation(r.Timezone); err != nil || r.Timezone == "Local" {
@@ -84,6 +85,18 @@ func (r *Request) validateSettings() error {
 		return invalid("plan", "", "must be valid UTF-8 text without control characters")
 	}
 	return nil
+}
+
+// wellFormedLocale reports whether locale is a BCP 47 tag of at most 35
+// bytes. A tag that is well-formed but has a subtag the library does not
+// know yet (a language registered since) is taken: the registry grows.
+func wellFormedLocale(locale string) bool {
+	if len(locale) > 35 {
+		return false
+	}
+	_, err := language.Parse(locale)
+	var unknown language.ValueError
+	return err == nil || errors.As(err, &unknown)
 }
 
 // badText reports invalid UTF-8 or a control character (NUL included).

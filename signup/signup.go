@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -70,6 +72,9 @@ type Config struct {
 	// with the same outcome (a double click, a page reload) instead of
 	// ErrTokenUsed. Default 10 minutes.
 	RepeatWindow time.Duration
+	// Limits bound how often Start mails anyone (429 through the API).
+	// Defaults: 3 per address, 10 per client and 200 in all per hour.
+	Limits Limits
 	// Logger receives a line per signup started and verified. Default: discard.
 	Logger *slog.Logger
 }
@@ -108,14 +113,19 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	cfg.Limits = cfg.Limits.withDefaults()
 	return &Service{cfg: cfg, base: base, log: cfg.Logger}, nil
 }
 
-// Request is what a visitor types on the signup form.
+// Request is what a visitor types on the signup form, and where it came
+// from.
 type Request struct {
 	Email    string
 	Password string
 	Company  string
+	// Client is the visitor's address (the connection's IP), counted
+	// against Limits.PerClient; "" is not counted per client.
+	Client string
 }
 
 // Pending is a stored signup waiting for its link to be followed.
@@ -130,6 +140,23 @@ type Pending struct {
 
 // MaxCompanyLen is the longest company name accepted, in characters.
 const MaxCompanyLen = 200
+
+// CompanyPattern is the rule of a company name's characters, as a regular
+// expression in the common subset of RE2 and ECMA-262 (the API's schema
+// declares it): no control characters (tab and newline included), and at
+// least one character that is neither a space (of any script), ASCII
+// punctuation or symbol, an invisible format character nor U+FFFD (what
+// invalid UTF-8 decodes to). Letters and digits of any script, and emoji,
+// qualify.
+const CompanyPattern = `^[^\x00-\x1f\x7f-\x9f]*` + significantChar + `[^\x00-\x1f\x7f-\x9f]*$`
+
+// significantChar is one character of CompanyPattern's "at least one". The
+// characters above U+00FF are written as themselves: RE2 and ECMA-262 have
+// no escape for them in common.
+const significantChar = `[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\xa0\xad` +
+	"\u1680\u2000-\u200f\u2028-\u202f\u205f-\u2064\u3000\ufeff\ufffd" + `]`
+
+var companyPattern = regexp.MustCompile(CompanyPattern)
 
 // Validate normalises r (trimmed company, lower-case email) and checks it.
 // The error is a *tenantry.ValidationError naming the field and the rule.
@@ -146,10 +173,10 @@ func (r *Request) Validate() error {
 		return invalid("company", r.Company, "is required")
 	case n > MaxCompanyLen:
 		return invalid("company", "", fmt.Sprintf("must be at most %d characters", MaxCompanyLen))
-	case !strings.ContainsFunc(r.Company, func(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) }):
-		return invalid("company", r.Company, "must contain letters or digits")
 	case strings.ContainsFunc(r.Company, unicode.IsControl):
 		return invalid("company", "", "must not contain control characters")
+	case !companyPattern.MatchString(r.Company):
+		return invalid("company", r.Company, "must contain a letter or digit, not only spaces, punctuation or symbols")
 	}
 	return ValidatePassword(r.Password, r.Email, r.Company)
 }
@@ -174,7 +201,7 @@ func ValidatePassword(password, email, company string) error {
 // pending one of the same email, whose link then stops working) and queues
 // the verification email, all in one transaction. It returns
 // ErrEmailRegistered when the address already completed a signup whose
-// tenant still exists.
+// tenant still exists, and a *ThrottledError past one of the Limits.
 func (s *Service) Start(ctx context.Context, r Request) (*Pending, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
@@ -188,6 +215,7 @@ func (s *Service) Start(ctx context.Context, r Request) (*Pending, error) {
 		return nil, err
 	}
 	_, domain, _ := strings.Cut(r.Email, "@")
+	client := cleanClient(r.Client)
 	p := &Pending{Email: r.Email, Token: token}
 	err = pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
 		var registered bool
@@ -196,6 +224,12 @@ func (s *Service) Start(ctx context.Context, r Request) (*Pending, error) {
 		}
 		if registered {
 			return ErrEmailRegistered
+		}
+		if err := s.checkLimits(ctx, tx, r.Email, client); err != nil {
+			return err
+		}
+		if err := s.countAttempt(ctx, tx, r.Email, client); err != nil {
+			return err
 		}
 		err := tx.QueryRow(ctx, `INSERT INTO public.signups (email, email_domain, company, password_hash, token_hash, expires_at)
 			VALUES ($1, $2, $3, $4, $5, now() + $6::interval)
@@ -241,12 +275,19 @@ func (s *Service) TenantURL(domain string) string {
 	return u.String()
 }
 
+// verificationSubject is the subject of every verification email. It is
+// fixed: the company name is whatever a stranger typed, and a subject of
+// their choosing would let anyone send any address a message that reads as
+// the platform's.
+const verificationSubject = "Confirm your email address"
+
 func (s *Service) verificationMail(r Request, token string) mail.Message {
 	link := s.VerifyURL(token)
 	return mail.Message{
 		To:      []string{r.Email},
-		Subject: "Confirm your email to create " + r.Company,
-		Text: "Hello,\n\nSomeone, hopefully you, signed up for " + r.Company + " with this address.\n" +
+		Subject: verificationSubject,
+		Text: "Hello,\n\nSomeone, hopefully you, signed up with this address for an organisation they named\n\n    " +
+			strconv.Quote(r.Company) + "\n\n" +
 			"Follow this link within " + humanDuration(s.cfg.TTL) + " to confirm it and open your workspace:\n\n" +
 			link + "\n\nIf it was not you, ignore this email: nothing happens without the link.\n",
 	}

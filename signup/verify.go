@@ -345,8 +345,11 @@ func username(email string) string {
 		}
 		return '_'
 	}, local)
-	return clean
+	return clean[:min(len(clean), maxUsernameLen)] // ASCII by now
 }
+
+// maxUsernameLen is auth's limit on a username's length.
+const maxUsernameLen = 150
 
 func validUsername(s string) bool {
 	u := auth.NewUser{Username: s, Email: "a@b.co"}
