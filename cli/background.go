@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tenantry/tenantry/api"
 	"github.com/tenantry/tenantry/jobs"
 	"github.com/tenantry/tenantry/mail"
 	"github.com/tenantry/tenantry/signup"
@@ -36,7 +35,7 @@ func startJobs(ctx context.Context, d *deps, log *slog.Logger) (stop func(), err
 		return nil, err
 	}
 	j, err := jobs.New(jobs.Config{Pool: d.pool, DB: d.db, Mailer: m, Refiller: d.provisioner,
-		Seeds: []jobs.SeedFunc{api.SeedWelcomeItem}, Logger: log,
+		Seeds: d.settings.app.Seeds, AppWorkers: d.settings.app.Jobs, Logger: log,
 		Workers: d.settings.workers, PollOnly: d.settings.pollOnly})
 	if err != nil {
 		return nil, err
@@ -59,7 +58,7 @@ func startJobs(ctx context.Context, d *deps, log *slog.Logger) (stop func(), err
 func signupService(d *deps, log *slog.Logger) (*signup.Service, error) {
 	svc, err := signup.New(signup.Config{Pool: d.pool, Provisioner: d.provisioner, Jobs: d.jobs,
 		BaseURL: d.settings.baseURL, BaseDomain: d.settings.baseDomain,
-		StaticSchemas: d.settings.staticSchemas, Logger: log})
+		StaticSchemas: d.settings.staticSchemas, MemberRole: d.settings.app.Member(), Logger: log})
 	if err != nil {
 		return nil, usagef("TENANTRY_BASE_URL / TENANTRY_BASE_DOMAIN: %v", err)
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	appspec "github.com/tenantry/tenantry/app"
 	"github.com/tenantry/tenantry/audit"
 )
 
@@ -23,19 +25,35 @@ const (
 	ExitUsage   = 2 // the command line or its input was wrong
 )
 
-// app is one invocation: its streams and the environment it reads.
+// app is one invocation: the application it runs, its streams and the
+// environment it reads.
 type app struct {
+	spec           *appspec.App
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	lookupEnv      func(string) (string, bool)
 }
 
-// Main runs the tenantry command with args (without the program name) and
-// returns the process's exit status. Errors are printed as one line, never
-// as a stack trace.
-func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, lookupEnv: os.LookupEnv}
+// Run is an application's main: it runs the command line of the process
+// for spec and exits with its status.
+//
+//	func main() { cli.Run(myapp.App()) }
+func Run(spec *appspec.App) {
+	os.Exit(Main(spec, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// Main runs spec's command with args (without the program name) and
+// returns the process's exit status: every command of Tenantry's (dev,
+// serve, migrate, tenant ...) working on spec's tables, and spec's own. A
+// spec that does not validate is exit status 2 with a message naming the
+// culprit. Errors are printed as one line, never as a stack trace.
+func Main(spec *appspec.App, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if err := spec.Validate(); err != nil {
+		fmt.Fprintln(stderr, spec.Name+":", err)
+		return ExitUsage
+	}
+	a := &app{spec: spec, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, lookupEnv: os.LookupEnv}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ctx = audit.WithActor(ctx, audit.Actor{Kind: audit.ActorSystem, Name: "cli:" + osUser()})
@@ -49,7 +67,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return ExitOK
 	}
 	// One line, whatever the error: pgx's connection errors span several.
-	fmt.Fprintln(stderr, "tenantry:", strings.Join(strings.Fields(err.Error()), " "))
+	fmt.Fprintln(stderr, spec.Name+":", strings.Join(strings.Fields(err.Error()), " "))
 	var ue *usageError
 	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {
 		return ExitUsage
@@ -77,16 +95,17 @@ func usagef(format string, args ...any) error {
 
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
-		Use:           "tenantry",
-		Short:         "Schema-per-tenant multi-tenancy for Go on PostgreSQL",
-		Long:          rootHelp,
+		Use:           a.spec.Name,
+		Short:         cmp.Or(a.spec.Short, "Schema-per-tenant multi-tenancy for Go on PostgreSQL"),
+		Long:          strings.ReplaceAll(rootHelp, "tenantry ", a.spec.Name+" "),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(a.devCommand(), a.serveCommand(), a.migrateCommand(), a.whowillCommand(),
 		a.execCommand(), a.tenantCommand(), a.workerCommand(), a.operatorCommand(), a.demoCommand(), a.benchCommand())
-	root.AddCommand(a.sparesCommand())
+	root.AddCommand(a.sparesCommand(), a.runCommand())
+	root.AddCommand(a.appCommands()...)
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}

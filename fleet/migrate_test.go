@@ -116,7 +116,7 @@ func TestSecondMigrateSkipsEverySchemaWithoutReadingLedgers(t *testing.T) {
 // "blocker".
 const blockerCheck = `DO $$
 BEGIN
-    IF EXISTS (SELECT FROM items WHERE title = 'blocker') THEN
+    IF EXISTS (SELECT FROM items WHERE name = 'blocker') THEN
         RAISE EXCEPTION 'schema % holds a blocker item', current_schema();
     END IF;
 END
@@ -125,7 +125,7 @@ $$;`
 func TestMigrateGoesOnPastAFailingSchemaAndARerunResumesIt(t *testing.T) {
 	env := setup(t, "alpha", "beta", "gamma")
 	ctx := context.Background()
-	if _, err := env.Pool.Exec(ctx, "INSERT INTO tenant_beta.items (title) VALUES ('blocker')"); err != nil {
+	if _, err := env.Pool.Exec(ctx, "INSERT INTO tenant_beta.items (name) VALUES ('blocker')"); err != nil {
 		t.Fatal(err)
 	}
 	f := newFleet(t, env.Pool, addNotes(blockerCheck))
@@ -159,7 +159,7 @@ func TestMigrateGoesOnPastAFailingSchemaAndARerunResumesIt(t *testing.T) {
 	}
 
 	// Fix the data and run again: beta resumes, the others are skipped.
-	if _, err := env.Pool.Exec(ctx, "DELETE FROM tenant_beta.items WHERE title = 'blocker'"); err != nil {
+	if _, err := env.Pool.Exec(ctx, "DELETE FROM tenant_beta.items WHERE name = 'blocker'"); err != nil {
 		t.Fatal(err)
 	}
 	report = migrateOK(t, f, schemas, nil)

@@ -11,6 +11,7 @@ type Result struct {
 	From     int           `json:"from_version"`
 	To       int           `json:"to_version"`
 	Applied  []int         `json:"applied,omitempty"`
+	Labels   []string      `json:"migrations,omitempty"` // the applied migrations' labels, lines included
 	Skipped  bool          `json:"up_to_date,omitempty"` // nothing to do, known from the fleet summary
 	Output   []Output      `json:"output,omitempty"`     // Exec only
 	Err      error         `json:"-"`

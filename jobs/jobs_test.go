@@ -159,6 +159,6 @@ func countItems(t *testing.T, env *tenanttest.Env, ten *tenantry.Tenant) int {
 
 // insertItem is a seed hook's body: one item in the bound tenant.
 func insertItem(ctx context.Context, tx *tenantdb.Tx, title string) error {
-	_, err := tx.Exec(ctx, "INSERT INTO items (title) VALUES ($1)", title)
+	_, err := tx.Exec(ctx, "INSERT INTO items (name) VALUES ($1)", title)
 	return err
 }

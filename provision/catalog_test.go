@@ -45,7 +45,7 @@ BEGIN
 END $$;
 CREATE TRIGGER invoices_touch BEFORE INSERT OR UPDATE ON invoices FOR EACH ROW EXECUTE FUNCTION invoices_touch();
 CREATE FUNCTION invoice_count() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT count(*) FROM invoices; END;
-CREATE VIEW big_invoices AS SELECT i.id, i.total, it.title FROM invoices i JOIN items it ON it.id = i.item_id WHERE i.total > 100;
+CREATE VIEW big_invoices AS SELECT i.id, i.total, it.name FROM invoices i JOIN items it ON it.id = i.item_id WHERE i.total > 100;
 CREATE MATERIALIZED VIEW invoice_totals AS SELECT item_id, sum(total) AS total FROM invoices GROUP BY item_id;
 CREATE TABLE events (id bigint GENERATED ALWAYS AS IDENTITY, at timestamptz NOT NULL) PARTITION BY RANGE (at);
 CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');

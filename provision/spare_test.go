@@ -151,7 +151,7 @@ func assertWorks(t *testing.T, s *spareEnv, ten *tenantry.Tenant) {
 		if err := tx.QueryRow(context.Background(), "SELECT username FROM users").Scan(&username); err != nil {
 			return err
 		}
-		_, err := tx.Exec(context.Background(), "INSERT INTO items (title) VALUES ('first')")
+		_, err := tx.Exec(context.Background(), "INSERT INTO items (name) VALUES ('first')")
 		return err
 	})
 	if err != nil {
