@@ -30,7 +30,7 @@ func TestExecRunsSQLInEachSchemaAndReturnsItsRows(t *testing.T) {
 		if insert.Command != "INSERT 0 1" {
 			t.Errorf("%s: first command %q, want INSERT 0 1", res.Schema, insert.Command)
 		}
-		if !slices.Equal(sel.Columns, []string{"schema", "title", "nothing"}) || len(sel.Rows) != 1 ||
+		if !slices.Equal(sel.Columns, []string{"schema", "name", "nothing"}) || len(sel.Rows) != 1 ||
 			!slices.Equal(sel.Rows[0], []string{res.Schema, "from exec", "NULL"}) {
 			t.Errorf("%s: select gave %+v, want its own schema's one row", res.Schema, sel)
 		}

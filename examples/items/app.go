@@ -5,8 +5,8 @@ import (
 	"io/fs"
 
 	"github.com/tenantry/tenantry/app"
-	"github.com/tenantry/tenantry/migrate"
 	"github.com/tenantry/tenantry/jobs"
+	"github.com/tenantry/tenantry/migrate"
 )
 
 //go:embed migrations/*.sql
