@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -69,6 +70,9 @@ func NewHandler(cfg *Config) (http.Handler, error) {
 	}
 	if c.Policy == nil {
 		c.Policy = auth.DefaultPolicy
+	}
+	if slices.Contains(c.Without, PartSignup) {
+		c.Signup = nil // no signup pages either, and no join requests, which come from signups
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
