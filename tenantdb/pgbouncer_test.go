@@ -260,7 +260,7 @@ func stateOfNextClient(t *testing.T, url, setSQL string) clientState {
 // were opened for and read only that tenant's marker.
 func TestManyClientsShareFewServerConnectionsWithoutLeaks(t *testing.T) {
 	const clients, rounds = 32, 24
-	env := tenanttest.Setup(t, &tenanttest.Options{NonSuperuser: true})
+	env := tenanttest.Setup(t, withItems(&tenanttest.Options{NonSuperuser: true}))
 	var tenants []*tenantry.Tenant
 	for _, slug := range []string{"alpha", "beta", "gamma", "delta"} {
 		ten := env.CreateTenant(t, slug)

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/examples/items"
 	"github.com/tenantry/tenantry/tenantdb"
 	"github.com/tenantry/tenantry/tenanttest"
 )
@@ -34,9 +35,20 @@ type fixture struct {
 	db   *tenantdb.DB  // tenant transactions on that one connection
 }
 
+// withItems returns opts with the items application, whose tenants have
+// the items table the tests write and read.
+func withItems(opts *tenanttest.Options) *tenanttest.Options {
+	o := tenanttest.Options{}
+	if opts != nil {
+		o = *opts
+	}
+	o.App = items.App()
+	return &o
+}
+
 func setup(t *testing.T, opts *tenanttest.Options) *fixture {
 	t.Helper()
-	env := tenanttest.Setup(t, opts)
+	env := tenanttest.Setup(t, withItems(opts))
 	f := &fixture{env: env, a: env.CreateTenant(t, "alpha"), b: env.CreateTenant(t, "beta")}
 	cfg, err := pgxpool.ParseConfig(env.URL)
 	if err != nil {
