@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/examples/items"
 	"github.com/tenantry/tenantry/jobs"
 	"github.com/tenantry/tenantry/mail"
 	"github.com/tenantry/tenantry/tenantdb"
@@ -143,6 +144,10 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// withItems makes tenants of the items application, whose items table the
+// seed hooks of the tests write.
+var withItems = &tenanttest.Options{App: items.App()}
 
 // countItems counts the items in tenant t's schema.
 func countItems(t *testing.T, env *tenanttest.Env, ten *tenantry.Tenant) int {
