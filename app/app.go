@@ -21,6 +21,8 @@ type App struct {
 	// never "tenantry". Keep it: renaming it makes every schema's ledger
 	// name migrations this binary lacks.
 	Name string
+	// Command is the binary's name in help and messages. Default Name.
+	Command string
 	// Short describes the application in one line, for --help. Default:
 	// Tenantry's own line.
 	Short string
@@ -96,6 +98,14 @@ func (a *App) Validate() error {
 		}
 	}
 	return a.validateCommands()
+}
+
+// CommandName is the binary's name in help and messages.
+func (a *App) CommandName() string {
+	if a.Command == "" {
+		return a.Name
+	}
+	return a.Command
 }
 
 // Owner is the role of a tenant's first user.

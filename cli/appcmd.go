@@ -66,10 +66,10 @@ on, and the exit status is 1.` + selectorHelp + "\n\nCommands:" + a.schemaComman
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, ok := a.schemaCommand(args[0])
 			if !ok {
-				return usagef("%s is not a per-schema command of %s:%s", args[0], a.spec.Name, a.schemaCommandList())
+				return usagef("%s is not a per-schema command of %s:%s", args[0], a.spec.CommandName(), a.schemaCommandList())
 			}
 			if sel.IsEmpty() {
-				return usagef("run needs selectors: -s NAME, -ds, -ss, -ts or -as (see %s run --help)", a.spec.Name)
+				return usagef("run needs selectors: -s NAME, -ds, -ss, -ts or -as (see %s run --help)", a.spec.CommandName())
 			}
 			d, err := a.open(cmd.Context(), 4)
 			if err != nil {

@@ -50,7 +50,7 @@ func Run(spec *appspec.App) {
 // culprit. Errors are printed as one line, never as a stack trace.
 func Main(spec *appspec.App, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := spec.Validate(); err != nil {
-		fmt.Fprintln(stderr, spec.Name+":", err)
+		fmt.Fprintln(stderr, spec.CommandName()+":", err)
 		return ExitUsage
 	}
 	a := &app{spec: spec, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, lookupEnv: os.LookupEnv}
@@ -67,7 +67,7 @@ func Main(spec *appspec.App, args []string, stdin io.Reader, stdout, stderr io.W
 		return ExitOK
 	}
 	// One line, whatever the error: pgx's connection errors span several.
-	fmt.Fprintln(stderr, spec.Name+":", strings.Join(strings.Fields(err.Error()), " "))
+	fmt.Fprintln(stderr, spec.CommandName()+":", strings.Join(strings.Fields(err.Error()), " "))
 	var ue *usageError
 	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {
 		return ExitUsage
@@ -95,9 +95,9 @@ func usagef(format string, args ...any) error {
 
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
-		Use:           a.spec.Name,
+		Use:           a.spec.CommandName(),
 		Short:         cmp.Or(a.spec.Short, "Schema-per-tenant multi-tenancy for Go on PostgreSQL"),
-		Long:          strings.ReplaceAll(rootHelp, "tenantry ", a.spec.Name+" "),
+		Long:          strings.ReplaceAll(rootHelp, "tenantry ", a.spec.CommandName()+" "),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -78,7 +78,7 @@ func (a *app) serve(ctx context.Context, d *deps, log *slog.Logger, ready func(n
 		FallbackDomains: a.fallbackDomains(d.settings), Logger: log,
 		Provisioner: d.provisioner, Registry: d.registry, Signup: signups})
 	if err != nil {
-		return usagef("%s: %v", a.spec.Name, err)
+		return usagef("%s: %v", a.spec.CommandName(), err)
 	}
 	ln, err := net.Listen("tcp", d.settings.addr)
 	if err != nil {

@@ -27,6 +27,7 @@ func Migrations() fs.FS {
 func App() *app.App {
 	return &app.App{
 		Name:             "items",
+		Command:          "tenantry",
 		Short:            "Tenantry's reference application: schema-per-tenant items on PostgreSQL",
 		TenantMigrations: Migrations(),
 		Routes:           Register,
