@@ -19,7 +19,7 @@ test: export TENANTRY_REQUIRE_REDOCLY ?= 1
 test: deps check
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 
-## bench: the performance figures of DESIGN.md (provisioning, signup, fleet migration, HTTP)
+## bench: the performance figures of docs/design.md (provisioning, signup, fleet migration, HTTP)
 bench: deps build
 	./$(BIN) bench provision --tenants 20
 	./$(BIN) bench signup --signups 20

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"github.com/tenantry/tenantry/examples/items"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -28,10 +29,10 @@ var badTenantSecret = []byte(strings.Repeat("s", 32))
 // plus gamma, suspended.
 type badTenantFixture struct {
 	*apiFixture
-	item        api.Item // alpha's item, for If-Match
-	betaJoin    int64    // beta's pending join request
-	decidedJoin int64    // alpha's rejected join request
-	gammaOwner  string   // gamma's owner's token, from before the suspension
+	item        items.Item // alpha's item, for If-Match
+	betaJoin    int64      // beta's pending join request
+	decidedJoin int64      // alpha's rejected join request
+	gammaOwner  string     // gamma's owner's token, from before the suspension
 }
 
 func setupBadTenant(t *testing.T) *badTenantFixture {
@@ -55,7 +56,7 @@ func setupBadTenant(t *testing.T) *badTenantFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := api.NewHandler(&api.Config{Pool: env.Pool, Resolver: env.Registry, DB: env.DB, Signer: signer,
+	h, err := api.NewHandler(&api.Config{Routes: itemRoutes, Pool: env.Pool, Resolver: env.Registry, DB: env.DB, Signer: signer,
 		FallbackDomains: []string{"example.test"}, Provisioner: env.Provisioner, Registry: env.Registry, Signup: svc})
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +139,7 @@ func (f *badTenantFixture) alphaState(t *testing.T) string {
 	t.Helper()
 	var s string
 	err := f.env.Pool.QueryRow(context.Background(), `SELECT concat_ws(' | ',
-		(SELECT string_agg(id || ':' || title || ':' || description || ':' || updated_at, ',' ORDER BY id) FROM tenant_alpha.items),
+		(SELECT string_agg(id || ':' || name || ':' || description || ':' || updated_at, ',' ORDER BY id) FROM tenant_alpha.items),
 		(SELECT string_agg(id || ':' || username || ':' || email || ':' || role || ':' || is_active || ':' || password_hash, ',' ORDER BY id)
 			FROM tenant_alpha.users),
 		(SELECT string_agg(id || ':' || status, ',' ORDER BY id) FROM public.join_requests),
@@ -189,25 +190,25 @@ func TestBadInputTenant(t *testing.T) {
 		items("operator's token", bearer(h.operator), 401, noAuth),
 		items("token of no user", bearer(h.ghost), 401, noAuth),
 		items("5000-byte token", bearer(strings.Repeat("a", 5000)), 401, "authentication required"),
-		as(viewer, "viewer writes", "POST", "/api/items/", map[string]string{"title": "x"}, 403, "your role (viewer) does not allow this"),
+		as(viewer, "viewer writes", "POST", "/api/items/", map[string]string{"name": "x"}, 403, "your role (viewer) does not allow this"),
 		as(member, "member manages users", "POST", "/api/users/", map[string]string{"username": "x", "email": "x@alpha.test", "password": "long enough"},
 			403, "your role (member) does not allow this"),
 		as(billing, "billing reads the audit log", "GET", "/api/audit/", nil, 403, "your role (billing) does not allow this"),
 
 		// Items.
-		as(owner, "201-character title", "POST", "/api/items/", map[string]string{"title": strings.Repeat("t", 201)}, 422, "body.title: expected length <= 200"),
-		as(owner, "10001-character description", "POST", "/api/items/", map[string]string{"title": "x", "description": strings.Repeat("d", 10001)},
+		as(owner, "201-character title", "POST", "/api/items/", map[string]string{"name": strings.Repeat("t", 201)}, 422, "body.name: expected length <= 200"),
+		as(owner, "10001-character description", "POST", "/api/items/", map[string]string{"name": "x", "description": strings.Repeat("d", 10001)},
 			422, "body.description: expected length <= 10000"),
-		as(owner, "blank title", "POST", "/api/items/", map[string]string{"title": " \t "}, 422, "title must not be blank"),
-		as(owner, "NUL in title", "POST", "/api/items/", map[string]string{"title": "a\x00b"}, 422, "title must not contain NUL characters"),
-		as(owner, "NUL in description", "POST", "/api/items/", map[string]string{"title": "x", "description": "\x00"}, 422, "description must not contain NUL characters"),
-		as(owner, "title of wrong type", "POST", "/api/items/", map[string]any{"title": 7}, 422, "body.title: expected string"),
-		as(owner, "no title", "POST", "/api/items/", map[string]string{"description": "x"}, 422, "expected required property title to be present"),
-		as(owner, "unknown item field", "POST", "/api/items/", map[string]any{"title": "x", "created_by": 1}, 422, "body.created_by: unexpected property"),
-		as(owner, "item body over 1 MiB", "POST", "/api/items/", `{"title":"x","description":"`+strings.Repeat("d", api.MaxBodyBytes)+`"}`,
+		as(owner, "blank title", "POST", "/api/items/", map[string]string{"name": " \t "}, 422, "name must not be blank"),
+		as(owner, "NUL in title", "POST", "/api/items/", map[string]string{"name": "a\x00b"}, 422, "name must not contain NUL characters"),
+		as(owner, "NUL in description", "POST", "/api/items/", map[string]string{"name": "x", "description": "\x00"}, 422, "description must not contain NUL characters"),
+		as(owner, "title of wrong type", "POST", "/api/items/", map[string]any{"name": 7}, 422, "body.name: expected string"),
+		as(owner, "no title", "POST", "/api/items/", map[string]string{"description": "x"}, 422, "expected required property name to be present"),
+		as(owner, "unknown item field", "POST", "/api/items/", map[string]any{"name": "x", "created_by": 1}, 422, "body.created_by: unexpected property"),
+		as(owner, "item body over 1 MiB", "POST", "/api/items/", `{"name":"x","description":"`+strings.Repeat("d", api.MaxBodyBytes)+`"}`,
 			413, "request body is too large"),
-		as(owner, "empty patch", "PATCH", item, map[string]any{}, 422, "nothing to change: give title, description or both"),
-		as(owner, "patch to an empty title", "PATCH", item, map[string]string{"title": ""}, 422, "body.title: expected length >= 1"),
+		as(owner, "empty patch", "PATCH", item, map[string]any{}, 422, "nothing to change: give name, description or both"),
+		as(owner, "patch to an empty title", "PATCH", item, map[string]string{"name": ""}, 422, "body.name: expected length >= 1"),
 		as(owner, "negative id", "GET", "/api/items/-1/", nil, 422, "path.id: expected number >= 1"),
 		as(owner, "zero id", "GET", "/api/items/0/", nil, 422, "path.id: expected number >= 1"),
 		as(owner, "id past int64", "GET", "/api/items/9223372036854775808/", nil, 422, "path.id: invalid integer"),
@@ -220,17 +221,17 @@ func TestBadInputTenant(t *testing.T) {
 		as(owner, "negative offset", "GET", "/api/users/?offset=-1", nil, 422, "query.offset: expected number >= 0"),
 		as(owner, "offset past int64", "GET", "/api/items/?offset=9223372036854775808", nil, 422, "query.offset: invalid integer"),
 		as(owner, "largest offset", "GET", "/api/items/?offset=9223372036854775807", nil, 200, `"results":[]`),
-		{name: "stale If-Match", method: "PATCH", path: item, header: append(bearer(owner), "If-Match", stale), body: map[string]string{"title": "lost"},
+		{name: "stale If-Match", method: "PATCH", path: item, header: append(bearer(owner), "If-Match", stale), body: map[string]string{"name": "lost"},
 			status: 412, msg: "has changed since the version in If-Match", wantHeader: "ETag"},
 		{name: "stale If-Match on delete", method: "DELETE", path: item, header: append(bearer(owner), "If-Match", stale),
 			status: 412, msg: "has changed since the version in If-Match"},
 		// docs/decisions.md: a malformed If-Match is a version that does not match (RFC 9110): 412.
-		{name: "malformed If-Match", method: "PUT", path: item, header: append(bearer(owner), "If-Match", "garbage"), body: map[string]string{"title": "lost"},
+		{name: "malformed If-Match", method: "PUT", path: item, header: append(bearer(owner), "If-Match", "garbage"), body: map[string]string{"name": "lost"},
 			status: 412, msg: "has changed since the version in If-Match", wantHeader: "ETag"},
 		{name: "1025-byte If-Match", method: "PATCH", path: item, header: append(bearer(owner), "If-Match", strings.Repeat("1", 1025)),
-			body: map[string]string{"title": "lost"}, status: 422, msg: "header.If-Match: expected length <= 1024"},
+			body: map[string]string{"name": "lost"}, status: 422, msg: "header.If-Match: expected length <= 1024"},
 		{name: "If-Match on a missing item", method: "PUT", path: "/api/items/999999/", header: append(bearer(owner), "If-Match", stale),
-			body: map[string]string{"title": "x"}, status: 404, msg: "item 999999 not found"},
+			body: map[string]string{"name": "x"}, status: 404, msg: "item 999999 not found"},
 
 		// Users.
 		as(owner, "username with a space", "POST", "/api/users/", hostileUser("a b", "ab@alpha.test", "long enough", ""), 422, "body.username: expected string to be a username"),
@@ -316,7 +317,7 @@ func TestBadInputTenant(t *testing.T) {
 			msg: "this tenant is suspended", wantHeader: "Retry-After"},
 		{name: "suspended tenant's login", host: "gamma.test", method: "POST", path: "/api/token/",
 			body: map[string]string{"username": "owner", "password": "owner-password"}, status: 503, msg: "this tenant is suspended"},
-		{name: "method an endpoint does not take", method: "PUT", path: "/api/items/", header: bearer(owner), body: map[string]string{"title": "x"},
+		{name: "method an endpoint does not take", method: "PUT", path: "/api/items/", header: bearer(owner), body: map[string]string{"name": "x"},
 			status: 405, msg: "PUT is not allowed on /api/items: use GET, POST", wantHeader: "Allow"},
 		{name: "host of no tenant", host: "nobody.test", path: "/api/items/", header: bearer(owner), status: 404, msg: "no tenant serves this host"},
 	}

@@ -73,7 +73,7 @@ var opRecipes = map[string]opRecipe{
 	"patch-email-domain":   {body: func(string) map[string]any { return map[string]any{"auto_join": true} }},
 }
 
-func itemRecipe(tag string) map[string]any { return map[string]any{"title": "xt " + tag} }
+func itemRecipe(tag string) map[string]any { return map[string]any{"name": "xt " + tag} }
 
 // publicOpRecipes are the tenant operations meant to need no bearer token,
 // with how to call them: they get only the suspended-tenant cases. Any other
@@ -185,7 +185,7 @@ func TestCrossTenantMatrix(t *testing.T) {
 
 func setupMatrix(t *testing.T) *matrixFixture {
 	t.Helper()
-	env := tenanttest.Setup(t, nil)
+	env := tenanttest.Setup(t, withItems)
 	f := &matrixFixture{apiFixture: &apiFixture{env: env, alpha: env.CreateTenant(t, "alpha"), beta: env.CreateTenant(t, "beta"),
 		users: map[string]*auth.User{}, tokens: map[string]string{}}, gamma: env.CreateTenant(t, "gamma")}
 	ctx := context.Background()
@@ -205,7 +205,7 @@ func setupMatrix(t *testing.T) *matrixFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := api.NewHandler(&api.Config{Pool: env.Pool, Resolver: env.Registry, DB: env.DB, Signer: signer,
+	h, err := api.NewHandler(&api.Config{Routes: itemRoutes, Pool: env.Pool, Resolver: env.Registry, DB: env.DB, Signer: signer,
 		FallbackDomains: []string{platformHost}, Provisioner: env.Provisioner, Registry: env.Registry, Signup: svc})
 	if err != nil {
 		t.Fatal(err)
@@ -359,7 +359,7 @@ func (f *matrixFixture) insertItem(t *testing.T, ten *tenantry.Tenant, title str
 	t.Helper()
 	var id int64
 	err := f.env.DB.InTenant(context.Background(), ten, func(tx *tenantdb.Tx) error {
-		return tx.QueryRow(context.Background(), "INSERT INTO items (title) VALUES ($1) RETURNING id", title).Scan(&id)
+		return tx.QueryRow(context.Background(), "INSERT INTO items (name) VALUES ($1) RETURNING id", title).Scan(&id)
 	})
 	if err != nil {
 		t.Fatalf("insert item %q into %s: %v", title, ten.Slug, err)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -48,6 +49,11 @@ type Config struct {
 	// either, the platform API is not served (404). Default nil.
 	Provisioner *provision.Provisioner
 	Registry    *registry.Registry
+	// Routes are the application's route hooks (app.App.Routes), called
+	// once the built-in operations are registered. Default none.
+	Routes []func(*Routes) error
+	// Without lists built-in parts not to serve. Default none.
+	Without []Part
 	// Signup serves self-service signup on the fallback domains
 	// (/api/signup/ and its HTML pages) and join requests and email domains
 	// on tenant hosts. Without it, none of these is served (404). Default nil.
@@ -66,12 +72,18 @@ func NewHandler(cfg *Config) (http.Handler, error) {
 	if c.Policy == nil {
 		c.Policy = auth.DefaultPolicy
 	}
+	if slices.Contains(c.Without, PartSignup) {
+		c.Signup = nil // no signup pages either, and no join requests, which come from signups
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &server{cfg: c, log: c.Logger}
+	s := &server{cfg: c, log: c.Logger, appMux: http.NewServeMux()}
+	s.appMux.HandleFunc("/", notFound)
 	rest := http.NewServeMux()
-	s.newREST(rest)
+	if _, err := s.newREST(rest); err != nil {
+		return nil, err
+	}
 	rest.HandleFunc("/", notAllowed(rest))
 	s.rest = trimSlash(rest)
 	tenantRoutes := tenanthttp.Middleware(c.Resolver, &tenanthttp.Config{
@@ -89,9 +101,10 @@ func NewHandler(cfg *Config) (http.Handler, error) {
 }
 
 type server struct {
-	cfg  Config
-	log  *slog.Logger
-	rest http.Handler // the huma operations
+	cfg    Config
+	log    *slog.Logger
+	rest   http.Handler   // the huma operations
+	appMux *http.ServeMux // the application's plain handlers on tenant hosts
 }
 
 // tenantRoutes routes requests already resolved to an active tenant: the
@@ -101,7 +114,7 @@ func (s *server) tenantRoutes() http.Handler {
 	mux.HandleFunc("/api/platform/", notFound)
 	mux.HandleFunc("/api/signup/", notFound)
 	mux.Handle("/api/", s.rest)
-	mux.HandleFunc("/", notFound)
+	mux.Handle("/", s.appMux)
 	return mux
 }
 

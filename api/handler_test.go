@@ -46,7 +46,7 @@ func (l *lockedBuffer) lines() []map[string]any {
 
 func setup(t *testing.T) (*tenanttest.Env, *httptest.Server, *lockedBuffer) {
 	t.Helper()
-	env := tenanttest.Setup(t, nil)
+	env := tenanttest.Setup(t, withItems)
 	env.CreateTenant(t, "alpha")
 	env.CreateTenant(t, "beta")
 	logs := &lockedBuffer{}
@@ -54,7 +54,7 @@ func setup(t *testing.T) (*tenanttest.Env, *httptest.Server, *lockedBuffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := api.NewHandler(&api.Config{Pool: env.Pool, Resolver: env.Registry, DB: env.DB, Signer: signer,
+	h, err := api.NewHandler(&api.Config{Routes: itemRoutes, Pool: env.Pool, Resolver: env.Registry, DB: env.DB, Signer: signer,
 		FallbackDomains: []string{"example.test"}, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)

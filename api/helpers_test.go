@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tenantry/tenantry/examples/items"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -36,14 +37,14 @@ type apiFixture struct {
 
 func newAPIFixture(t *testing.T) *apiFixture {
 	t.Helper()
-	env := tenanttest.Setup(t, nil)
+	env := tenanttest.Setup(t, withItems)
 	f := &apiFixture{env: env, alpha: env.CreateTenant(t, "alpha"), beta: env.CreateTenant(t, "beta"),
 		users: map[string]*auth.User{}, tokens: map[string]string{}}
 	signer, err := auth.NewSigner([]byte(strings.Repeat("s", 32)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := api.NewHandler(&api.Config{Pool: env.Pool, Resolver: env.Registry, DB: env.DB, Signer: signer})
+	h, err := api.NewHandler(&api.Config{Routes: itemRoutes, Pool: env.Pool, Resolver: env.Registry, DB: env.DB, Signer: signer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,13 +164,13 @@ func (f *apiFixture) call(t *testing.T, method, host, path, token string, body a
 }
 
 // createItem creates an item in alpha as its owner.
-func (f *apiFixture) createItem(t *testing.T, title string) api.Item {
+func (f *apiFixture) createItem(t *testing.T, title string) items.Item {
 	t.Helper()
-	r := f.call(t, "POST", "alpha.test", "/api/items/", f.tokens[auth.RoleOwner], map[string]string{"title": title})
+	r := f.call(t, "POST", "alpha.test", "/api/items/", f.tokens[auth.RoleOwner], map[string]string{"name": title})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create item %q: %d %s", title, r.Status, r.Body)
 	}
-	var it api.Item
+	var it items.Item
 	r.decode(t, &it)
 	return it
 }
@@ -189,3 +190,11 @@ func (f *apiFixture) createUser(t *testing.T, username, role string) *auth.User 
 
 func itemPath(id int64) string { return fmt.Sprintf("/api/items/%d/", id) }
 func userPath(id int64) string { return fmt.Sprintf("/api/users/%d/", id) }
+
+// withItems sets up databases whose tenants have the reference
+// application's tables, and itemRoutes mounts its API: the API's tests run
+// against it as the stock server does.
+var (
+	withItems  = &tenanttest.Options{App: items.App()}
+	itemRoutes = []func(*api.Routes) error{items.Register}
+)

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"github.com/tenantry/tenantry/examples/items"
 	"slices"
 	"strings"
 	"sync"
@@ -22,9 +23,9 @@ type itemsEndpoint struct {
 
 var itemsEndpoints = []itemsEndpoint{
 	{"list", "GET", func(int64) string { return "/api/items/" }, nil},
-	{"create", "POST", func(int64) string { return "/api/items" }, map[string]string{"title": "new"}},
+	{"create", "POST", func(int64) string { return "/api/items" }, map[string]string{"name": "new"}},
 	{"get", "GET", itemPath, nil},
-	{"put", "PUT", func(id int64) string { return fmt.Sprintf("/api/items/%d", id) }, map[string]string{"title": "replaced"}},
+	{"put", "PUT", func(id int64) string { return fmt.Sprintf("/api/items/%d", id) }, map[string]string{"name": "replaced"}},
 	{"patch", "PATCH", itemPath, map[string]string{"description": "patched"}},
 	{"delete", "DELETE", itemPath, nil},
 }
@@ -63,33 +64,33 @@ func TestItemsLifecycle(t *testing.T) {
 	t.Parallel()
 	f := newAPIFixture(t)
 	member, owner := f.tokens[auth.RoleMember], f.tokens[auth.RoleOwner]
-	r := f.call(t, "POST", "alpha.test", "/api/items", member, map[string]string{"title": "  Tent  ", "description": "green"},
+	r := f.call(t, "POST", "alpha.test", "/api/items", member, map[string]string{"name": "  Tent  ", "description": "green"},
 		"Content-Type", "application/json; charset=utf-8")
-	var created api.Item
+	var created items.Item
 	r.decode(t, &created)
 	if r.Status != 201 || r.Header.Get("Location") != itemPath(created.ID) || r.Header.Get("ETag") == "" {
 		t.Fatalf("create: %d %v %s", r.Status, r.Header, r.Body)
 	}
-	if created.Title != "Tent" || created.Description != "green" || created.CreatedBy == nil ||
+	if created.Name != "Tent" || created.Description != "green" || created.CreatedBy == nil ||
 		*created.CreatedBy != f.users[auth.RoleMember].ID || *created.CreatedByUsername != "member" ||
 		created.CreatedAt.IsZero() || !created.UpdatedAt.Equal(created.CreatedAt) {
 		t.Errorf("created %+v", created)
 	}
 	r = f.call(t, "GET", "alpha.test", r.Header.Get("Location"), owner, nil)
-	var got api.Item
+	var got items.Item
 	r.decode(t, &got)
-	if r.Status != 200 || got.Title != "Tent" || got.ID != created.ID {
+	if r.Status != 200 || got.Name != "Tent" || got.ID != created.ID {
 		t.Errorf("get: %d %s", r.Status, r.Body)
 	}
-	r = f.call(t, "PUT", "alpha.test", itemPath(created.ID), owner, map[string]string{"title": "Tarp"})
+	r = f.call(t, "PUT", "alpha.test", itemPath(created.ID), owner, map[string]string{"name": "Tarp"})
 	r.decode(t, &got)
-	if r.Status != 200 || got.Title != "Tarp" || got.Description != "" || *got.CreatedByUsername != "member" ||
+	if r.Status != 200 || got.Name != "Tarp" || got.Description != "" || *got.CreatedByUsername != "member" ||
 		!got.UpdatedAt.After(created.UpdatedAt) {
 		t.Errorf("put replaces every field and bumps updated_at: %d %s", r.Status, r.Body)
 	}
 	r = f.call(t, "PATCH", "alpha.test", itemPath(created.ID), owner, map[string]string{"description": "blue"})
 	r.decode(t, &got)
-	if r.Status != 200 || got.Title != "Tarp" || got.Description != "blue" {
+	if r.Status != 200 || got.Name != "Tarp" || got.Description != "blue" {
 		t.Errorf("patch changes only the fields given: %d %s", r.Status, r.Body)
 	}
 	if r := f.call(t, "DELETE", "alpha.test", userPath(f.users[auth.RoleMember].ID), owner, nil); r.Status != 204 {
@@ -116,7 +117,7 @@ func TestItemsPagination(t *testing.T) {
 	t.Parallel()
 	f := newAPIFixture(t)
 	f.inAlpha(t, func(ctx context.Context, tx *tenantdb.Tx) error {
-		_, err := tx.Exec(ctx, "INSERT INTO items (title) SELECT 'item ' || n FROM generate_series(1, 24) n")
+		_, err := tx.Exec(ctx, "INSERT INTO items (name) SELECT 'item ' || n FROM generate_series(1, 24) n")
 		return err
 	})
 	newest := f.createItem(t, "newest")
@@ -133,7 +134,7 @@ func TestItemsPagination(t *testing.T) {
 		{"?offset=1000", 20, 1000, 0},
 	} {
 		r := f.call(t, "GET", "alpha.test", "/api/items"+c.query, tok, nil)
-		var page api.Page[api.Item]
+		var page api.Page[items.Item]
 		r.decode(t, &page)
 		if r.Status != 200 || page.Count != 25 || page.Limit != c.limit || page.Offset != int64(c.offset) ||
 			len(page.Results) != c.count || page.Results == nil {
@@ -145,7 +146,7 @@ func TestItemsPagination(t *testing.T) {
 			t.Errorf("GET /api/items%s: first is %d, want the newest, %d", c.query, page.Results[0].ID, newest.ID)
 		}
 		// The 24 inserted together share created_at: newest first means id descending.
-		if !slices.IsSortedFunc(page.Results, func(a, b api.Item) int { return int(b.ID - a.ID) }) {
+		if !slices.IsSortedFunc(page.Results, func(a, b items.Item) int { return int(b.ID - a.ID) }) {
 			t.Errorf("GET /api/items%s: not newest first: %+v", c.query, page.Results)
 		}
 	}
@@ -166,7 +167,7 @@ func TestItemsETagPreconditions(t *testing.T) {
 		return r.Header.Get("ETag")
 	}
 	e1 := etag()
-	r := f.call(t, "PATCH", "alpha.test", path, tok, map[string]string{"title": "a"}, "If-Match", e1)
+	r := f.call(t, "PATCH", "alpha.test", path, tok, map[string]string{"name": "a"}, "If-Match", e1)
 	if r.Status != 200 || r.Header.Get("ETag") == e1 || r.Header.Get("ETag") != etag() {
 		t.Fatalf("PATCH with the current ETag: %d, ETag %q after %q", r.Status, r.Header.Get("ETag"), e1)
 	}
@@ -200,7 +201,7 @@ func TestItemsETagPreconditions(t *testing.T) {
 		before := f.call(t, "GET", "alpha.test", path, tok, nil)
 		var body any
 		if c.method != "DELETE" {
-			body = map[string]string{"title": "b"}
+			body = map[string]string{"name": "b"}
 		}
 		r := f.call(t, c.method, "alpha.test", path, tok, body, "If-Match", im)
 		if r.Status != c.want {
@@ -242,19 +243,19 @@ func TestItemsConcurrentPatches(t *testing.T) {
 				return f.call(t, "PATCH", "alpha.test", path, tok, map[string]string{field: value}, "If-Match", ifMatch)
 			}
 		}
-		rs := concurrently(patch("title", "tarp", ""), patch("description", "blue", ""))
-		var got api.Item
+		rs := concurrently(patch("name", "tarp", ""), patch("description", "blue", ""))
+		var got items.Item
 		f.call(t, "GET", "alpha.test", path, tok, nil).decode(t, &got)
-		if rs[0].Status != 200 || rs[1].Status != 200 || got.Title != "tarp" || got.Description != "blue" {
+		if rs[0].Status != 200 || rs[1].Status != 200 || got.Name != "tarp" || got.Description != "blue" {
 			t.Fatalf("round %d: PATCHes of two fields: %d, %d, item %+v", round, rs[0].Status, rs[1].Status, got)
 		}
 		etag := f.call(t, "GET", "alpha.test", path, tok, nil).Header.Get("ETag")
-		rs = concurrently(patch("title", "first", etag), patch("title", "second", etag))
+		rs = concurrently(patch("name", "first", etag), patch("name", "second", etag))
 		statuses := []int{rs[0].Status, rs[1].Status}
 		winner := map[bool]string{true: "first", false: "second"}[rs[0].Status == 200]
 		f.call(t, "GET", "alpha.test", path, tok, nil).decode(t, &got)
-		if slices.Sorted(slices.Values(statuses))[0] != 200 || slices.Max(statuses) != 412 || got.Title != winner {
-			t.Fatalf("round %d: PATCHes with one If-Match: %v, title %q", round, statuses, got.Title)
+		if slices.Sorted(slices.Values(statuses))[0] != 200 || slices.Max(statuses) != 412 || got.Name != winner {
+			t.Fatalf("round %d: PATCHes with one If-Match: %v, title %q", round, statuses, got.Name)
 		}
 	}
 }
@@ -272,29 +273,29 @@ func TestItemsBadInput(t *testing.T) {
 		want               int
 		msg                string
 	}{
-		{"malformed JSON", "POST", "/api/items", `{"title": "x"`, nil, 400, "unexpected end of JSON"},
+		{"malformed JSON", "POST", "/api/items", `{"name": "x"`, nil, 400, "unexpected end of JSON"},
 		{"not an object", "POST", "/api/items", `["x"]`, nil, 422, "expected object"},
-		{"wrong type", "POST", "/api/items", `{"title": 5}`, nil, 422, "expected string"},
-		{"unknown field", "POST", "/api/items", `{"title": "x", "colour": "red"}`, nil, 422, "unexpected property"},
-		{"missing title", "POST", "/api/items", `{"description": "x"}`, nil, 422, "expected required property title"},
+		{"wrong type", "POST", "/api/items", `{"name": 5}`, nil, 422, "expected string"},
+		{"unknown field", "POST", "/api/items", `{"name": "x", "colour": "red"}`, nil, 422, "unexpected property"},
+		{"missing title", "POST", "/api/items", `{"description": "x"}`, nil, 422, "expected required property name"},
 		{"empty body", "POST", "/api/items", "", nil, 400, "request body is required"},
-		{"empty title", "POST", "/api/items", `{"title": ""}`, nil, 422, "expected length >= 1"},
-		{"blank title", "POST", "/api/items", `{"title": " \t "}`, nil, 422, "title must not be blank"},
-		{"title of 201 characters", "POST", "/api/items", map[string]string{"title": long(201)}, nil, 422, "expected length <= 200"},
-		{"description of 10001 characters", "POST", "/api/items", map[string]string{"title": "x", "description": long(10001)}, nil, 422, "expected length <= 10000"},
-		{"NUL in title", "POST", "/api/items", `{"title": "a\u0000b"}`, nil, 422, "title must not contain NUL"},
+		{"empty title", "POST", "/api/items", `{"name": ""}`, nil, 422, "expected length >= 1"},
+		{"blank title", "POST", "/api/items", `{"name": " \t "}`, nil, 422, "name must not be blank"},
+		{"title of 201 characters", "POST", "/api/items", map[string]string{"name": long(201)}, nil, 422, "expected length <= 200"},
+		{"description of 10001 characters", "POST", "/api/items", map[string]string{"name": "x", "description": long(10001)}, nil, 422, "expected length <= 10000"},
+		{"NUL in title", "POST", "/api/items", `{"name": "a\u0000b"}`, nil, 422, "name must not contain NUL"},
 		{"NUL in description", "PATCH", path, `{"description": "a\u0000b"}`, nil, 422, "description must not contain NUL"},
-		{"wrong content type", "POST", "/api/items", `{"title": "x"}`, []string{"Content-Type", "text/plain"}, 415, "unknown content type"},
-		{"body over 1 MiB", "POST", "/api/items", `{"title": "x", "description": "` + strings.Repeat("x", api.MaxBodyBytes) + `"}`, nil, 413, "too large"},
+		{"wrong content type", "POST", "/api/items", `{"name": "x"}`, []string{"Content-Type", "text/plain"}, 415, "unknown content type"},
+		{"body over 1 MiB", "POST", "/api/items", `{"name": "x", "description": "` + strings.Repeat("x", api.MaxBodyBytes) + `"}`, nil, 413, "too large"},
 		{"empty patch", "PATCH", path, `{}`, nil, 422, "nothing to change"},
-		{"null in patch", "PATCH", path, `{"title": null}`, nil, 422, "nothing to change"},
-		{"put without title", "PUT", path, `{"description": "x"}`, nil, 422, "expected required property title"},
+		{"null in patch", "PATCH", path, `{"name": null}`, nil, 422, "nothing to change"},
+		{"put without title", "PUT", path, `{"description": "x"}`, nil, 422, "expected required property name"},
 		{"non-numeric id", "GET", "/api/items/abc/", nil, nil, 422, "invalid integer"},
 		{"zero id", "GET", "/api/items/0", nil, nil, 422, "expected number >= 1"},
 		{"negative id", "DELETE", "/api/items/-3", nil, nil, 422, "expected number >= 1"},
 		{"id beyond int64", "GET", "/api/items/99999999999999999999", nil, nil, 422, "invalid integer"},
 		{"missing id", "GET", "/api/items/424242", nil, nil, 404, "item 424242 not found"},
-		{"patch missing id", "PATCH", "/api/items/424242", `{"title": "x"}`, nil, 404, "item 424242 not found"},
+		{"patch missing id", "PATCH", "/api/items/424242", `{"name": "x"}`, nil, 404, "item 424242 not found"},
 		{"limit 0", "GET", "/api/items?limit=0", nil, nil, 422, "expected number >= 1"},
 		{"limit 101", "GET", "/api/items?limit=101", nil, nil, 422, "expected number <= 100"},
 		{"limit not a number", "GET", "/api/items?limit=ten", nil, nil, 422, "invalid integer"},
@@ -310,9 +311,9 @@ func TestItemsBadInput(t *testing.T) {
 			t.Errorf("%s: %d %s %s, want %d with %q", c.name, r.Status, r.Header.Get("Content-Type"), body, c.want, c.msg)
 		}
 	}
-	var got api.Item
+	var got items.Item
 	f.call(t, "GET", "alpha.test", path, f.tokens[auth.RoleOwner], nil).decode(t, &got)
-	if got.Title != "tent" || got.Description != "" {
+	if got.Name != "tent" || got.Description != "" {
 		t.Errorf("bad input changed the item: %+v", got)
 	}
 }
@@ -334,7 +335,7 @@ func TestItemsStayInTheirTenant(t *testing.T) {
 			t.Errorf("%s alpha's item %d on beta: %d %s", e.method, id, r.Status, r.Body)
 		}
 	}
-	f.call(t, "POST", "beta.test", "/api/items", f.betaOwner, map[string]string{"title": "beta's own"})
+	f.call(t, "POST", "beta.test", "/api/items", f.betaOwner, map[string]string{"name": "beta's own"})
 	r = f.call(t, "GET", "beta.test", "/api/items", f.betaOwner, nil)
 	if !strings.Contains(r.Body, `"count":1`) || !strings.Contains(r.Body, "beta's own") || strings.Contains(r.Body, "alpha secret") {
 		t.Errorf("beta's list: %d %s", r.Status, r.Body)
@@ -350,7 +351,7 @@ func TestItemsStayInTheirTenant(t *testing.T) {
 func TestItemsAndUsersRefuseAlphaTokenOnBeta(t *testing.T) {
 	t.Parallel()
 	f := newAPIFixture(t)
-	f.call(t, "POST", "beta.test", "/api/items", f.betaOwner, map[string]string{"title": "beta's"})
+	f.call(t, "POST", "beta.test", "/api/items", f.betaOwner, map[string]string{"name": "beta's"})
 	endpoints := slices.Concat(itemsEndpoints, usersEndpoints)
 	for _, e := range endpoints {
 		r := f.call(t, e.method, "beta.test", e.path(1), f.tokens[auth.RoleOwner], e.body)

@@ -27,7 +27,7 @@ type platformEnv struct {
 
 func setupPlatform(t *testing.T) *platformEnv {
 	t.Helper()
-	env := tenanttest.Setup(t, nil)
+	env := tenanttest.Setup(t, withItems)
 	env.CreateTenant(t, "alpha")
 	if _, err := auth.CreateOperator(context.Background(), env.Pool,
 		auth.NewOperator{Username: "root", Email: "root@platform.test", Password: "operator-password"}); err != nil {
@@ -37,7 +37,7 @@ func setupPlatform(t *testing.T) *platformEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := api.NewHandler(&api.Config{Pool: env.Pool, Resolver: env.Registry, DB: env.DB, Signer: signer,
+	h, err := api.NewHandler(&api.Config{Routes: itemRoutes, Pool: env.Pool, Resolver: env.Registry, DB: env.DB, Signer: signer,
 		FallbackDomains: []string{platformHost}, Provisioner: env.Provisioner, Registry: env.Registry})
 	if err != nil {
 		t.Fatal(err)
@@ -370,7 +370,7 @@ func TestPlatformAPIIsDocumentedAndOffWithoutProvisioner(t *testing.T) {
 			t.Errorf("OpenAPI document lacks %s", path)
 		}
 	}
-	h, err := api.NewHandler(&api.Config{Pool: p.env.Pool, Resolver: p.env.Registry, DB: p.env.DB, Signer: p.signer,
+	h, err := api.NewHandler(&api.Config{Routes: itemRoutes, Pool: p.env.Pool, Resolver: p.env.Registry, DB: p.env.DB, Signer: p.signer,
 		FallbackDomains: []string{platformHost}})
 	if err != nil {
 		t.Fatal(err)

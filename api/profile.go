@@ -17,6 +17,7 @@ type Profile struct {
 	Username     string    `json:"username"`
 	Email        string    `json:"email"`
 	Role         string    `json:"role"`
+	IsStaff      bool      `json:"is_staff" doc:"true when the role may manage the tenant's users (owners and admins)"`
 	TenantSchema string    `json:"tenant_schema"`
 	DateJoined   time.Time `json:"date_joined"`
 }
@@ -30,7 +31,7 @@ func (s *server) registerProfile(api huma.API) {
 	}, func(ctx context.Context, in *struct{ Bearer }) (*profileOutput, error) {
 		var out *profileOutput
 		err := s.asUser(ctx, in.Bearer, auth.ProfileRead, func(tx *tenantdb.Tx, u *auth.User) error {
-			out = &profileOutput{Body: Profile{ID: u.ID, Username: u.Username, Email: u.Email, Role: u.Role,
+			out = &profileOutput{Body: Profile{ID: u.ID, Username: u.Username, Email: u.Email, Role: u.Role, IsStaff: s.cfg.Policy.Allows(u.Role, auth.UsersManage),
 				TenantSchema: tx.Tenant.SchemaName, DateJoined: u.DateJoined}}
 			return nil
 		})

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -17,7 +19,7 @@ const OpenAPIPath = "/api/openapi.json"
 // newREST builds the huma API on mux: the operations' handlers, their
 // validation from the Go types, problem+json errors and the OpenAPI
 // document generated from the same types.
-func (s *server) newREST(mux *http.ServeMux) huma.API {
+func (s *server) newREST(mux *http.ServeMux) (huma.API, error) {
 	cfg := huma.DefaultConfig("Tenantry API", Version)
 	cfg.OpenAPIPath = strings.TrimSuffix(OpenAPIPath, ".json")
 	cfg.DocsPath = ""
@@ -29,17 +31,49 @@ func (s *server) newREST(mux *http.ServeMux) huma.API {
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
 	}
 	api := humago.New(mux, cfg)
-	s.registerTenantInfo(api)
 	s.registerTokens(api)
-	s.registerProfile(api)
-	s.registerItems(api)
-	s.registerUsers(api)
-	s.registerPlatform(api)
-	s.registerSignup(api)
-	s.registerJoinRequests(api)
-	s.registerAudit(api)
+	parts := []struct {
+		part     Part
+		register func(huma.API)
+	}{
+		{PartTenantInfo, s.registerTenantInfo}, {PartProfile, s.registerProfile}, {PartUsers, s.registerUsers},
+		{PartPlatform, s.registerPlatform}, {PartSignup, s.registerSignup},
+		{PartJoinRequests, s.registerJoinRequests}, {PartAudit, s.registerAudit},
+	}
+	for _, p := range parts {
+		if s.serves(p.part) {
+			p.register(api)
+		}
+	}
+	if err := s.mountRoutes(api); err != nil {
+		return nil, err
+	}
 	s.describe(api)
-	return api
+	return api, nil
+}
+
+// serves reports whether the built-in part p is served (not left out).
+func (s *server) serves(p Part) bool { return !slices.Contains(s.cfg.Without, p) }
+
+// mountRoutes calls the application's route hooks, after the built-in
+// operations, whose paths they may not shadow.
+func (s *server) mountRoutes(api huma.API) error {
+	r := &Routes{s: s, api: api, mux: s.appMux}
+	for path := range api.OpenAPI().Paths {
+		segs := strings.SplitN(strings.TrimPrefix(path, "/"), "/", 3)
+		if len(segs) >= 2 {
+			r.reserved = append(r.reserved, "/"+segs[0]+"/"+segs[1])
+		}
+	}
+	for _, hook := range s.cfg.Routes {
+		if err := hook(r); err != nil {
+			r.errs = append(r.errs, err)
+		}
+	}
+	if err := r.err(); err != nil {
+		return fmt.Errorf("application routes: %w", err)
+	}
+	return nil
 }
 
 // trimSlash serves /api/items/ as /api/items: operations are registered

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"github.com/tenantry/tenantry/examples/items"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -41,7 +42,7 @@ func newSignupFixture(t *testing.T) *signupFixture {
 // newSignupFixtureWith is newSignupFixture with signup under limits.
 func newSignupFixtureWith(t *testing.T, limits signup.Limits) *signupFixture {
 	t.Helper()
-	env := tenanttest.Setup(t, nil)
+	env := tenanttest.Setup(t, withItems)
 	smtp := tenanttest.StartSMTP(t)
 	sender, err := mail.New(mail.Config{URL: smtp.URL, From: "Tenantry <no-reply@example.test>"})
 	if err != nil {
@@ -54,7 +55,7 @@ func newSignupFixtureWith(t *testing.T, limits signup.Limits) *signupFixture {
 		t.Fatal(err)
 	}
 	j, err = jobs.New(jobs.Config{Pool: env.Pool, DB: env.DB, Mailer: sender, Refiller: prov,
-		Seeds: []jobs.SeedFunc{api.SeedWelcomeItem}, RefillEvery: time.Hour})
+		Seeds: []jobs.SeedFunc{items.SeedWelcomeItem}, RefillEvery: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func newSignupFixtureWith(t *testing.T, limits signup.Limits) *signupFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := api.NewHandler(&api.Config{Pool: env.Pool, Resolver: env.Registry, DB: env.DB, Signer: signer,
+	h, err := api.NewHandler(&api.Config{Routes: itemRoutes, Pool: env.Pool, Resolver: env.Registry, DB: env.DB, Signer: signer,
 		FallbackDomains: []string{signupBase}, Provisioner: prov, Registry: env.Registry, Signup: svc})
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +164,7 @@ func TestSignupEndToEnd(t *testing.T) {
 	}
 	waitFor(t, "the seed job's welcome item", func() bool {
 		r := f.call(t, "GET", v.Tenant.Domain, "/api/items/", v.Tokens.Access, nil)
-		return r.Status == 200 && strings.Contains(r.Body, api.WelcomeItemTitle)
+		return r.Status == 200 && strings.Contains(r.Body, items.WelcomeItemName)
 	})
 	// The tenant is the spare, renamed; the pool is refilled by the job
 	// the claim queued.

@@ -119,10 +119,10 @@ func (m Manager) Update(ctx context.Context, q Querier, actor *User, id int64, c
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	losesOwner := target.Role == RoleOwner && target.IsActive &&
-		((c.Role != nil && *c.Role != RoleOwner) || (c.IsActive != nil && !*c.IsActive))
+	losesOwner := m.ownerLike(target.Role) && target.IsActive &&
+		((c.Role != nil && !m.ownerLike(*c.Role)) || (c.IsActive != nil && !*c.IsActive))
 	if losesOwner {
-		if err := lastOwnerCheck(ctx, q, target.ID); err != nil {
+		if err := lastOwnerCheck(ctx, q, target.ID, m.ownerRoles()); err != nil {
 			return nil, err
 		}
 	}
@@ -136,8 +136,8 @@ func (m Manager) Delete(ctx context.Context, q Querier, actor *User, id int64) e
 	if err != nil {
 		return err
 	}
-	if target.Role == RoleOwner && target.IsActive {
-		if err := lastOwnerCheck(ctx, q, target.ID); err != nil {
+	if m.ownerLike(target.Role) && target.IsActive {
+		if err := lastOwnerCheck(ctx, q, target.ID, m.ownerRoles()); err != nil {
 			return err
 		}
 	}
@@ -147,15 +147,28 @@ func (m Manager) Delete(ctx context.Context, q Querier, actor *User, id int64) e
 	return nil
 }
 
-// ownerLike reports whether role is owner or a role that may manage owners.
+// ownerLike reports whether role is owner or a role that may manage owners
+// (an application's own top role, such as superadmin).
 func (m Manager) ownerLike(role string) bool {
 	return role == RoleOwner || m.Policy.Allows(role, OwnersManage)
+}
+
+// ownerRoles lists the owner-like roles: a tenant always keeps one active
+// user in one of them.
+func (m Manager) ownerRoles() []string {
+	out := []string{RoleOwner}
+	for _, r := range m.Policy.Roles() {
+		if r != RoleOwner && m.ownerLike(r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // lockTarget locks the active owners, then user id, for change and checks
 // actor may move it to role.
 func (m Manager) lockTarget(ctx context.Context, q Querier, actor *User, id int64, role *string) (*User, error) {
-	if err := lockOwners(ctx, q); err != nil {
+	if err := lockOwners(ctx, q, m.ownerRoles()); err != nil {
 		return nil, err
 	}
 	target, err := scanUser(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = $1 FOR UPDATE", id))
@@ -174,9 +187,9 @@ func (m Manager) lockTarget(ctx context.Context, q Querier, actor *User, id int6
 // queue on the first owner's row, and the second then sees the first's
 // change; were each to lock its own target first, both would wait for the
 // other's (a deadlock).
-func lockOwners(ctx context.Context, q Querier) error {
-	err := scalar(ctx, q, `SELECT count(*) FROM (SELECT id FROM users WHERE role = 'owner' AND is_active
-		ORDER BY id FOR UPDATE) o`)
+func lockOwners(ctx context.Context, q Querier, roles []string) error {
+	err := scalar(ctx, q, `SELECT count(*) FROM (SELECT id FROM users WHERE role = ANY($1) AND is_active
+		ORDER BY id FOR UPDATE) o`, roles)
 	if err != nil {
 		return fmt.Errorf("lock owners: %w", err)
 	}
@@ -186,9 +199,9 @@ func lockOwners(ctx context.Context, q Querier) error {
 // lastOwnerCheck fails when id is the only active owner. The caller holds
 // the owners' locks (lockTarget), so two concurrent demotions cannot both
 // pass.
-func lastOwnerCheck(ctx context.Context, q Querier, id int64) error {
+func lastOwnerCheck(ctx context.Context, q Querier, id int64, roles []string) error {
 	var others int
-	err := q.QueryRow(ctx, `SELECT count(*) FROM users WHERE role = 'owner' AND is_active AND id <> $1`, id).Scan(&others)
+	err := q.QueryRow(ctx, `SELECT count(*) FROM users WHERE role = ANY($2) AND is_active AND id <> $1`, id, roles).Scan(&others)
 	if err != nil {
 		return fmt.Errorf("count owners: %w", err)
 	}

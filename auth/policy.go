@@ -8,10 +8,12 @@ import (
 // Permission is one thing a role may do.
 type Permission string
 
-// The permissions the reference API checks.
+// The built-in permissions. DataRead and DataWrite guard an application's
+// data for the built-in roles (the reference application's items); an
+// application that declares roles of its own may use finer permissions.
 const (
-	ItemsRead    Permission = "items:read"
-	ItemsWrite   Permission = "items:write"
+	DataRead     Permission = "data:read"
+	DataWrite    Permission = "data:write"
 	UsersRead    Permission = "users:read"
 	UsersManage  Permission = "users:manage"  // create, change and delete users other than owners
 	OwnersManage Permission = "owners:manage" // make, change and delete owners
@@ -29,10 +31,10 @@ type Policy map[string][]Permission
 // manage users and data, members read and write data, viewers read, billing
 // sees billing only.
 var DefaultPolicy = Policy{
-	RoleOwner:   {ItemsRead, ItemsWrite, UsersRead, UsersManage, OwnersManage, BillingRead, AuditRead, ProfileRead},
-	RoleAdmin:   {ItemsRead, ItemsWrite, UsersRead, UsersManage, AuditRead, ProfileRead},
-	RoleMember:  {ItemsRead, ItemsWrite, ProfileRead},
-	RoleViewer:  {ItemsRead, ProfileRead},
+	RoleOwner:   {DataRead, DataWrite, UsersRead, UsersManage, OwnersManage, BillingRead, AuditRead, ProfileRead},
+	RoleAdmin:   {DataRead, DataWrite, UsersRead, UsersManage, AuditRead, ProfileRead},
+	RoleMember:  {DataRead, DataWrite, ProfileRead},
+	RoleViewer:  {DataRead, ProfileRead},
 	RoleBilling: {BillingRead, ProfileRead},
 }
 

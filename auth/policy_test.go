@@ -8,7 +8,7 @@ import (
 )
 
 var allPermissions = []auth.Permission{
-	auth.ItemsRead, auth.ItemsWrite, auth.UsersRead, auth.UsersManage, auth.OwnersManage,
+	auth.DataRead, auth.DataWrite, auth.UsersRead, auth.UsersManage, auth.OwnersManage,
 	auth.BillingRead, auth.AuditRead, auth.ProfileRead,
 }
 
@@ -18,9 +18,9 @@ func TestDefaultPolicy(t *testing.T) {
 	t.Parallel()
 	want := map[string][]auth.Permission{
 		auth.RoleOwner:   allPermissions,
-		auth.RoleAdmin:   {auth.ItemsRead, auth.ItemsWrite, auth.UsersRead, auth.UsersManage, auth.AuditRead, auth.ProfileRead},
-		auth.RoleMember:  {auth.ItemsRead, auth.ItemsWrite, auth.ProfileRead},
-		auth.RoleViewer:  {auth.ItemsRead, auth.ProfileRead},
+		auth.RoleAdmin:   {auth.DataRead, auth.DataWrite, auth.UsersRead, auth.UsersManage, auth.AuditRead, auth.ProfileRead},
+		auth.RoleMember:  {auth.DataRead, auth.DataWrite, auth.ProfileRead},
+		auth.RoleViewer:  {auth.DataRead, auth.ProfileRead},
 		auth.RoleBilling: {auth.BillingRead, auth.ProfileRead},
 		"":               nil,
 		"operator":       nil,
@@ -43,7 +43,7 @@ func TestDefaultPolicy(t *testing.T) {
 
 func TestPolicyWithAddsARoleWithoutChangingTheOriginal(t *testing.T) {
 	t.Parallel()
-	perms := []auth.Permission{auth.ItemsRead, auth.AuditRead}
+	perms := []auth.Permission{auth.DataRead, auth.AuditRead}
 	p := auth.DefaultPolicy.With("auditor", perms...)
 	perms[0] = auth.OwnersManage // the caller's slice is not kept
 
@@ -51,7 +51,7 @@ func TestPolicyWithAddsARoleWithoutChangingTheOriginal(t *testing.T) {
 		t.Errorf("auditor declared in the new policy: %v, in the default one: %v", p.Has("auditor"), auth.DefaultPolicy.Has("auditor"))
 	}
 	for _, perm := range allPermissions {
-		want := perm == auth.ItemsRead || perm == auth.AuditRead
+		want := perm == auth.DataRead || perm == auth.AuditRead
 		if got := p.Allows("auditor", perm); got != want {
 			t.Errorf("auditor %s: got %v, want %v", perm, got, want)
 		}
@@ -71,10 +71,10 @@ func TestPolicyWithAddsARoleWithoutChangingTheOriginal(t *testing.T) {
 func TestPolicyWithRedefinesARole(t *testing.T) {
 	t.Parallel()
 	p := auth.DefaultPolicy.With(auth.RoleViewer)
-	if !p.Has(auth.RoleViewer) || p.Allows(auth.RoleViewer, auth.ItemsRead) {
-		t.Errorf("a viewer redefined with nothing: declared %v, reads items %v", p.Has(auth.RoleViewer), p.Allows(auth.RoleViewer, auth.ItemsRead))
+	if !p.Has(auth.RoleViewer) || p.Allows(auth.RoleViewer, auth.DataRead) {
+		t.Errorf("a viewer redefined with nothing: declared %v, reads items %v", p.Has(auth.RoleViewer), p.Allows(auth.RoleViewer, auth.DataRead))
 	}
-	if !auth.DefaultPolicy.Allows(auth.RoleViewer, auth.ItemsRead) {
+	if !auth.DefaultPolicy.Allows(auth.RoleViewer, auth.DataRead) {
 		t.Error("redefining a role changed DefaultPolicy")
 	}
 }

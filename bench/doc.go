@@ -1,5 +1,5 @@
 // Package bench measures Tenantry against the performance targets of
-// DESIGN.md on a real PostgreSQL server: provisioning of a tenant with a
+// docs/design.md on a real PostgreSQL server: provisioning of a tenant with a
 // synthetic 40-table application, cold and from the spare pool
 // (Provision), fleet migrations across many
 // tenant schemas, a change and then a run with nothing to apply (Fleet), and

@@ -19,7 +19,7 @@ const DefaultSchemas = 1000
 // while 8 loses to contention.
 const DefaultParallel = 4
 
-// Targets of DESIGN.md for fleet migrations.
+// Targets of docs/design.md for fleet migrations.
 const (
 	FleetRateTarget = 200.0       // schemas per second, adding a column and a table
 	NoOpTarget      = time.Second // a run with nothing to apply, at NoOpTargetAt schemas

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tenantry/tenantry/examples/items"
 	"net"
 	"net/http"
 	"os/exec"
@@ -114,7 +115,7 @@ func (o HTTPOptions) withDefaults() HTTPOptions {
 // each opts.Items items and a user, and returns a target per tenant.
 func (s *session) httpTenants(ctx context.Context, signer *auth.Signer, opts HTTPOptions) ([]Target, []*tenantry.Tenant, error) {
 	fmt.Fprintf(s.cfg.Out, "setting up %d tenants with %d items each ...\n", opts.Tenants, opts.Items)
-	p := provision.New(s.pool, nil)
+	p := provision.New(s.pool, &provision.Config{TenantMigrations: items.TenantSet()})
 	db := tenantdb.New(s.pool, nil)
 	var targets []Target
 	var tenants []*tenantry.Tenant
@@ -138,7 +139,7 @@ func httpTenant(ctx context.Context, p *provision.Provisioner, db *tenantdb.DB, 
 	}
 	var u *auth.User
 	err = db.InTenant(ctx, t, func(tx *tenantdb.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO items (title, description, created_by)
+		_, err := tx.Exec(ctx, `INSERT INTO items (name, description, created_by)
 			SELECT 'item ' || g, 'an item of the benchmark', 1 FROM generate_series(1, $1) g`, items)
 		if err == nil {
 			u, err = auth.GetUser(ctx, tx, 1)
@@ -156,7 +157,8 @@ func httpTenant(ctx context.Context, p *provision.Provisioner, db *tenantdb.DB, 
 // of the items list and a function that stops it.
 func (s *session) serve(ctx context.Context, signer *auth.Signer) (string, func(), error) {
 	reg := registry.New(s.pool, nil)
-	h, err := api.NewHandler(&api.Config{Pool: s.pool, Resolver: reg, DB: tenantdb.New(s.pool, nil), Signer: signer})
+	h, err := api.NewHandler(&api.Config{Pool: s.pool, Resolver: reg, DB: tenantdb.New(s.pool, nil), Signer: signer,
+		Routes: []func(*api.Routes) error{items.Register}})
 	if err != nil {
 		return "", nil, err
 	}

@@ -46,7 +46,7 @@ func (r IsolationResult) Overhead() float64 {
 // PostgreSQL's two cores busy.
 const isolationWorkers = 4
 
-const itemsPage = `SELECT id, title, description, created_by, created_at, updated_at FROM %s
+const itemsPage = `SELECT id, name, description, created_by, created_at, updated_at FROM %s
 	ORDER BY created_at DESC, id DESC LIMIT 20`
 
 // measureIsolation runs the items page query for d in each form, in two

@@ -23,10 +23,10 @@ const adminRuns = 3
 // rawRuns is the number of times the tenant set's raw DDL is timed.
 const rawRuns = 5
 
-// ProvisionTarget is DESIGN.md's target for the median cold provisioning.
+// ProvisionTarget is docs/design.md's target for the median cold provisioning.
 const ProvisionTarget = 250 * time.Millisecond
 
-// SpareTarget is DESIGN.md's target for the median provisioning from the
+// SpareTarget is docs/design.md's target for the median provisioning from the
 // spare pool.
 const SpareTarget = 20 * time.Millisecond
 

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tenantry/tenantry/api"
 	"github.com/tenantry/tenantry/jobs"
 	"github.com/tenantry/tenantry/mail"
 	"github.com/tenantry/tenantry/signup"
@@ -47,7 +46,7 @@ func startJobs(ctx context.Context, d *deps, log *slog.Logger) (stop func(), err
 		return nil, err
 	}
 	j, err := jobs.New(jobs.Config{Pool: pool, DB: tenantdb.New(pool, &tenantdb.Config{DisableRoles: s.disableRoles}),
-		Mailer: m, Refiller: d.newProvisioner(pool, log), Seeds: []jobs.SeedFunc{api.SeedWelcomeItem}, Logger: log,
+		Mailer: m, Refiller: d.newProvisioner(pool, log), Seeds: s.app.Seeds, AppWorkers: s.app.Jobs, Logger: log,
 		Workers: s.workers, PollOnly: s.pollOnly})
 	if err == nil {
 		err = j.Start(ctx)
@@ -72,7 +71,7 @@ func startJobs(ctx context.Context, d *deps, log *slog.Logger) (stop func(), err
 func signupService(d *deps, log *slog.Logger) (*signup.Service, error) {
 	svc, err := signup.New(signup.Config{Pool: d.pool, Provisioner: d.provisioner, Jobs: d.jobs,
 		BaseURL: d.settings.baseURL, BaseDomain: d.settings.baseDomain,
-		StaticSchemas: d.settings.staticSchemas, Logger: log})
+		StaticSchemas: d.settings.staticSchemas, MemberRole: d.settings.app.Member(), Logger: log})
 	if err != nil {
 		return nil, usagef("TENANTRY_BASE_URL / TENANTRY_BASE_DOMAIN: %v", err)
 	}

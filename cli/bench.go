@@ -18,8 +18,8 @@ func (a *app) benchCommand() *cobra.Command {
 	var cfg bench.Config
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure provisioning, signup, fleet migration and HTTP throughput against DESIGN.md's targets",
-		Long: `Measure the performance targets of DESIGN.md on a synthetic tenant application
+		Short: "Measure provisioning, signup, fleet migration and HTTP throughput against docs/design.md's targets",
+		Long: `Measure the performance targets of docs/design.md on a synthetic tenant application
 of 40 tables (each with typed columns, a foreign key to the previous one and an
 index). Each run creates a database of its own and drops it afterwards: on the
 server of DATABASE_URL when it is set, else on a private cluster started for

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	appspec "github.com/tenantry/tenantry/app"
 	"github.com/tenantry/tenantry/audit"
 )
 
@@ -26,26 +28,43 @@ const (
 	ExitInterrupted = 130
 )
 
-// app is one invocation: its streams and the environment it reads.
+// app is one invocation: the application it runs, its streams and the
+// environment it reads.
 type app struct {
+	spec           *appspec.App
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	lookupEnv      func(string) (string, bool)
 }
 
-// Main runs the tenantry command with args (without the program name) and
-// returns the process's exit status. Errors are printed as one line, never
-// as a stack trace. SIGINT and SIGTERM end the command's context.
-func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// Run is an application's main: it runs the command line of the process
+// for spec and exits with its status.
+//
+//	func main() { cli.Run(myapp.App()) }
+func Run(spec *appspec.App) {
+	os.Exit(Main(spec, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// Main runs spec's command with args (without the program name) and
+// returns the process's exit status: every command of Tenantry's (dev,
+// serve, migrate, tenant ...) working on spec's tables, and spec's own. A
+// spec that does not validate is exit status 2 with a message naming the
+// culprit. Errors are printed as one line, never as a stack trace. SIGINT
+// and SIGTERM end the command's context.
+func Main(spec *appspec.App, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if err := spec.Validate(); err != nil {
+		fmt.Fprintln(stderr, spec.CommandName()+":", err)
+		return ExitUsage
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return mainContext(ctx, args, stdin, stdout, stderr)
+	return mainContext(ctx, spec, args, stdin, stdout, stderr)
 }
 
 // mainContext is Main with the context that stops the command.
-func mainContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, lookupEnv: os.LookupEnv}
+func mainContext(ctx context.Context, spec *appspec.App, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{spec: spec, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, lookupEnv: os.LookupEnv}
 	ctx = audit.WithActor(ctx, audit.Actor{Kind: audit.ActorSystem, Name: "cli:" + osUser()})
 	root := a.rootCommand()
 	root.SetArgs(rewriteShortFlags(args))
@@ -57,7 +76,7 @@ func mainContext(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return ExitOK
 	}
 	// One line, whatever the error: pgx's connection errors span several.
-	fmt.Fprintln(stderr, "tenantry:", strings.Join(strings.Fields(err.Error()), " "))
+	fmt.Fprintln(stderr, spec.CommandName()+":", strings.Join(strings.Fields(err.Error()), " "))
 	var ue *usageError
 	var ie *interruptedError
 	switch {
@@ -89,16 +108,17 @@ func usagef(format string, args ...any) error {
 
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
-		Use:           "tenantry",
-		Short:         "Schema-per-tenant multi-tenancy for Go on PostgreSQL",
-		Long:          rootHelp,
+		Use:           a.spec.CommandName(),
+		Short:         cmp.Or(a.spec.Short, "Schema-per-tenant multi-tenancy for Go on PostgreSQL"),
+		Long:          strings.ReplaceAll(rootHelp, "tenantry ", a.spec.CommandName()+" "),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(a.devCommand(), a.serveCommand(), a.migrateCommand(), a.whowillCommand(),
 		a.execCommand(), a.tenantCommand(), a.workerCommand(), a.operatorCommand(), a.demoCommand(), a.benchCommand())
-	root.AddCommand(a.sparesCommand())
+	root.AddCommand(a.sparesCommand(), a.runCommand())
+	root.AddCommand(a.appCommands()...)
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/tenantry/tenantry/examples/items"
 	"os"
 	"strings"
 	"testing"
@@ -16,7 +17,7 @@ import (
 // set, so tests can run it as a real process and signal it.
 func TestMain(m *testing.M) {
 	if os.Getenv("TENANTRY_TEST_RUN_MAIN") == "1" {
-		os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		os.Exit(Main(items.App(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	tenanttest.Main(m)
 }
@@ -27,7 +28,7 @@ func TestMain(m *testing.M) {
 func run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := Main(args, strings.NewReader(""), &out, &errOut)
+	code := Main(items.App(), args, strings.NewReader(""), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 

@@ -24,19 +24,13 @@ var demoTenants = []struct{ slug, name string }{
 	{"school2", "School Two"},
 }
 
-var demoItems = []struct{ title, description string }{
-	{"Welcome to %s", "Every row here lives in this tenant's own schema."},
-	{"Timetable for the autumn term", "Mondays: mathematics; Tuesdays: languages."},
-	{"Parents' evening", "Thursday at 18:00 in the main hall."},
-}
-
 func (a *app) demoCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
 		Short: "Create the demo tenants school1 and school2 (user demo / demo123)",
 		Long: `Create the demo tenants school1 and school2, at school1.<base domain> and
-school2.<base domain>, each with the owner demo (password demo123) and a few
-items. Tenants that already exist are left as they are.`,
+school2.<base domain>, each with the owner demo (password demo123) and the
+application's demo data. Tenants that already exist are left as they are.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			d, err := a.open(cmd.Context(), 2)
 			if err != nil {
@@ -62,26 +56,12 @@ func (a *app) createDemo(ctx context.Context, d *deps) error {
 		if err != nil {
 			return fmt.Errorf("create demo tenant %s: %w", dt.slug, err)
 		}
-		if err := seedItems(ctx, d.db, t); err != nil {
-			return err
+		if a.spec.Demo != nil {
+			if err := d.db.InTenant(ctx, t, func(tx *tenantdb.Tx) error { return a.spec.Demo(ctx, tx, t) }); err != nil {
+				return fmt.Errorf("fill demo tenant %s: %w", t.Slug, err)
+			}
 		}
 		fmt.Fprintf(a.stdout, "demo tenant %s created at %s (user %s / %s)\n", t.Slug, t.Domains[0], demoUser, demoPassword)
 	}
 	return nil
-}
-
-func seedItems(ctx context.Context, db *tenantdb.DB, t *tenantry.Tenant) error {
-	return db.InTenant(ctx, t, func(tx *tenantdb.Tx) error {
-		for _, it := range demoItems {
-			title := it.title
-			if title == demoItems[0].title {
-				title = fmt.Sprintf(title, t.Name)
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO items (title, description, created_by)
-				VALUES ($1, $2, (SELECT id FROM users WHERE username = $3))`, title, it.description, demoUser); err != nil {
-				return fmt.Errorf("seed items of %s: %w", t.Slug, err)
-			}
-		}
-		return nil
-	})
 }

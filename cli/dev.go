@@ -197,6 +197,6 @@ func (a *app) printBanner(s settings, addr net.Addr) {
 	fmt.Fprintf(w, "  demo user       %s / %s\n", demoUser, demoPassword)
 	fmt.Fprintf(w, "  try             curl http://%s.%s:%s/api/tenant/\n", demoTenants[0].slug, s.baseDomain, port)
 	fmt.Fprintf(w, "                  curl -H 'Host: %s.%s' http://127.0.0.1:%s/api/tenant/\n", demoTenants[1].slug, s.baseDomain, port)
-	fmt.Fprintln(w, "  other commands in this directory (tenantry tenant list, tenantry migrate, ...) use this database")
+	fmt.Fprintf(w, "  other commands in this directory (%[1]s tenant list, %[1]s migrate, ...) use this database\n", a.spec.CommandName())
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
 }

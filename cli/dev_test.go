@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"github.com/tenantry/tenantry/examples/items"
 	"io"
 	"net/http"
 	"os"
@@ -40,7 +41,7 @@ var bannerAddr = regexp.MustCompile(`running \(development mode\) on (127\.0\.0\
 func startDev(t *testing.T) (addr string, out *syncBuffer, stop func() error) {
 	t.Helper()
 	out = &syncBuffer{}
-	a := &app{stdin: strings.NewReader(""), stdout: out, stderr: io.Discard, getenv: os.Getenv, lookupEnv: os.LookupEnv}
+	a := &app{spec: items.App(), stdin: strings.NewReader(""), stdout: out, stderr: io.Discard, getenv: os.Getenv, lookupEnv: os.LookupEnv}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.dev(ctx) }()

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"github.com/tenantry/tenantry/examples/items"
 	"net"
 	"net/http"
 	"os"
@@ -145,7 +146,9 @@ func TestDevExplainsARemovedMigrationAndResetStartsOver(t *testing.T) {
 	out := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	go func() { done <- mainContext(ctx, []string{"dev", "--reset", "--yes"}, strings.NewReader(""), out, out) }()
+	go func() {
+		done <- mainContext(ctx, items.App(), []string{"dev", "--reset", "--yes"}, strings.NewReader(""), out, out)
+	}()
 	defer func() {
 		cancel()
 		if code := <-done; code != ExitOK {

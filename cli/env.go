@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -16,6 +17,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantry/tenantry"
+	appspec "github.com/tenantry/tenantry/app"
+	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/fleet"
 	"github.com/tenantry/tenantry/jobs"
 	"github.com/tenantry/tenantry/provision"
@@ -25,26 +28,30 @@ import (
 
 // settings are read from the environment; see the README for each.
 type settings struct {
-	databaseURL   string   // DATABASE_URL
-	listenURL     string   // TENANTRY_LISTEN_URL: a direct connection for LISTEN; default DATABASE_URL
-	addr          string   // TENANTRY_ADDR, default :8000
-	baseDomain    string   // TENANTRY_BASE_DOMAIN, default localhost
-	staticSchemas []string // TENANTRY_STATIC_SCHEMAS, comma-separated; default main
-	disableRoles  bool     // TENANTRY_DISABLE_ROLES=1 turns the per-tenant role layer off
-	stateDir      string   // TENANTRY_DIR, default .tenantry
-	spares        int      // TENANTRY_SPARES, default 5: the spare schema pool's size
-	baseURL       string   // TENANTRY_BASE_URL, default http://<base domain>[:<port of addr>]
-	smtpURL       string   // TENANTRY_SMTP_URL; unset: mail goes to <stateDir>/outbox
-	mailFrom      string   // TENANTRY_MAIL_FROM, default Tenantry <no-reply@<base domain>>
-	workers       int      // TENANTRY_WORKERS, default 10: jobs worked at once by serve and worker
-	poolHTTP      int      // TENANTRY_POOL_HTTP, default 10: connections for HTTP requests (serve, dev)
-	poolJobs      int      // TENANTRY_POOL_JOBS, default TENANTRY_WORKERS+4: connections for the jobs
-	pollOnly      bool     // TENANTRY_JOBS_POLL_ONLY=1: jobs poll instead of LISTEN (behind PgBouncer)
-	invalid       error    // the first malformed setting, reported by wire
+	app           *appspec.App // the application the binary runs
+	migrations    string       // TENANTRY_MIGRATIONS: a directory of the operator's SQL (shared/, tenant/)
+	databaseURL   string       // DATABASE_URL
+	listenURL     string       // TENANTRY_LISTEN_URL: a direct connection for LISTEN; default DATABASE_URL
+	addr          string       // TENANTRY_ADDR, default :8000
+	baseDomain    string       // TENANTRY_BASE_DOMAIN, default localhost
+	staticSchemas []string     // TENANTRY_STATIC_SCHEMAS, comma-separated; default main
+	disableRoles  bool         // TENANTRY_DISABLE_ROLES=1 turns the per-tenant role layer off
+	stateDir      string       // TENANTRY_DIR, default .tenantry
+	spares        int          // TENANTRY_SPARES, default 5: the spare schema pool's size
+	baseURL       string       // TENANTRY_BASE_URL, default http://<base domain>[:<port of addr>]
+	smtpURL       string       // TENANTRY_SMTP_URL; unset: mail goes to <stateDir>/outbox
+	mailFrom      string       // TENANTRY_MAIL_FROM, default Tenantry <no-reply@<base domain>>
+	workers       int          // TENANTRY_WORKERS, default 10: jobs worked at once by serve and worker
+	poolHTTP      int          // TENANTRY_POOL_HTTP, default 10: connections for HTTP requests (serve, dev)
+	poolJobs      int          // TENANTRY_POOL_JOBS, default TENANTRY_WORKERS+4: connections for the jobs
+	pollOnly      bool         // TENANTRY_JOBS_POLL_ONLY=1: jobs poll instead of LISTEN (behind PgBouncer)
+	invalid       error        // the first malformed setting, reported by wire
 }
 
 func (a *app) settings() settings {
 	s := settings{
+		app:          a.spec,
+		migrations:   a.getenv("TENANTRY_MIGRATIONS"),
 		databaseURL:  a.getenv("DATABASE_URL"),
 		addr:         cmp.Or(a.getenv("TENANTRY_ADDR"), ":8000"),
 		baseDomain:   strings.ToLower(cmp.Or(a.getenv("TENANTRY_BASE_DOMAIN"), "localhost")),
@@ -136,6 +143,8 @@ func (s *settings) resolveDatabase() error {
 // deps are the library's parts, wired to one database.
 type deps struct {
 	settings    settings
+	sets        appspec.Sets // the application's migration sets
+	policy      auth.Policy  // the application's roles
 	pool        *pgxpool.Pool
 	registry    *registry.Registry
 	db          *tenantdb.DB
@@ -164,16 +173,23 @@ func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*d
 	if err := checkStaticSchemas(s.staticSchemas); err != nil {
 		return nil, err
 	}
+	sets, policy, err := s.appSets()
+	if err != nil {
+		return nil, err
+	}
 	pool, err := openPool(ctx, s.databaseURL, cmp.Or(maxConns, int32(s.poolHTTP)), log)
 	if err != nil {
 		return nil, err
 	}
 	d := &deps{
 		settings: s,
+		sets:     sets,
+		policy:   policy,
 		pool:     pool,
 		registry: registry.New(pool, &registry.Config{Logger: log}),
 		db:       tenantdb.New(pool, &tenantdb.Config{DisableRoles: s.disableRoles}),
-		fleet:    fleet.New(pool, &fleet.Config{StaticSchemas: s.staticSchemas, Logger: log}),
+		fleet: fleet.New(pool, &fleet.Config{Shared: sets.Shared, Tenant: sets.Tenant,
+			StaticSchemas: s.staticSchemas, Logger: log}),
 	}
 	d.provisioner = d.newProvisioner(pool, log)
 	// Commands that only enqueue (tenant create) queue the refill after a
@@ -189,7 +205,8 @@ func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*d
 // newProvisioner returns a provisioner on pool configured by d's settings.
 func (d *deps) newProvisioner(pool *pgxpool.Pool, log *slog.Logger) *provision.Provisioner {
 	s := d.settings
-	return provision.New(pool, &provision.Config{StaticSchemas: s.staticSchemas, DisableRoles: s.disableRoles,
+	return provision.New(pool, &provision.Config{TenantMigrations: d.sets.Tenant, OwnerRole: s.app.Owner(),
+		StaticSchemas: s.staticSchemas, DisableRoles: s.disableRoles,
 		Spares: s.spares, OnClaim: d.refillAfterClaim, Logger: log})
 }
 
@@ -211,4 +228,26 @@ func checkStaticSchemas(names []string) error {
 		}
 	}
 	return nil
+}
+
+// appSets are the application's migration sets, with the operator's
+// TENANTRY_MIGRATIONS directory after them, and its role table.
+func (s settings) appSets() (appspec.Sets, auth.Policy, error) {
+	var local fs.FS
+	if s.migrations != "" {
+		st, err := os.Stat(s.migrations)
+		if err != nil || !st.IsDir() {
+			return appspec.Sets{}, nil, usagef("TENANTRY_MIGRATIONS=%q: not a directory (it holds shared/ and tenant/ with numbered .sql files)", s.migrations)
+		}
+		local = os.DirFS(s.migrations)
+	}
+	sets, err := s.app.Sets(local)
+	if err != nil {
+		return appspec.Sets{}, nil, usagef("%v", err)
+	}
+	policy, err := s.app.Policy()
+	if err != nil {
+		return appspec.Sets{}, nil, usagef("%v", err)
+	}
+	return sets, policy, nil
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"github.com/tenantry/tenantry/examples/items"
 	"io"
 	"net"
 	"net/http"
@@ -138,7 +139,7 @@ func TestOperatorManagesTenantsThroughTheServer(t *testing.T) {
 // its base URL.
 func serveInProcess(t *testing.T) string {
 	t.Helper()
-	a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: os.Getenv, lookupEnv: os.LookupEnv}
+	a := &app{spec: items.App(), stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: os.Getenv, lookupEnv: os.LookupEnv}
 	ctx, cancel := context.WithCancel(context.Background())
 	d, err := a.open(ctx, 0)
 	if err != nil {

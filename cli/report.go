@@ -134,16 +134,8 @@ func printResult(w io.Writer, verb string, res fleet.Result, dry bool) {
 		if dry {
 			what = "would migrate"
 		}
-		fmt.Fprintf(w, "%s  %s: %d -> %d (%s)\n", what, res.Schema, res.From, res.To, versions(res.Applied))
+		fmt.Fprintf(w, "%s  %s: %d -> %d (%s)\n", what, res.Schema, res.From, res.To, strings.Join(res.Labels, ", "))
 	}
-}
-
-func versions(vs []int) string {
-	s := make([]string, len(vs))
-	for i, v := range vs {
-		s[i] = fmt.Sprintf("%04d", v)
-	}
-	return strings.Join(s, ", ")
 }
 
 // printOutput shows what exec's SQL returned in one schema, as a table.

@@ -74,10 +74,11 @@ func (a *app) serve(ctx context.Context, d *deps, log *slog.Logger, ready func(n
 		return err
 	}
 	h, err := api.NewHandler(&api.Config{Pool: d.pool, Resolver: d.registry, DB: d.db, Signer: signer,
+		Policy: d.policy, Shared: d.sets.Shared, Routes: a.routes(), Without: a.spec.Without,
 		FallbackDomains: a.fallbackDomains(d.settings), Logger: log,
 		Provisioner: d.provisioner, Registry: d.registry, Signup: signups})
 	if err != nil {
-		return err
+		return usagef("%s: %v", a.spec.CommandName(), err)
 	}
 	ln, err := net.Listen("tcp", d.settings.addr)
 	if err != nil {
@@ -128,4 +129,12 @@ func (a *app) signer(s settings) (*auth.Signer, error) {
 		return nil, usagef("TENANTRY_SECRET_KEY: %v", err)
 	}
 	return signer, nil
+}
+
+// routes are the application's route hooks for api.Config.
+func (a *app) routes() []func(*api.Routes) error {
+	if a.spec.Routes == nil {
+		return nil
+	}
+	return []func(*api.Routes) error{a.spec.Routes}
 }

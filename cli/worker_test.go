@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"github.com/tenantry/tenantry/examples/items"
 	"io"
 	"os"
 	"path/filepath"
@@ -96,7 +97,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // runContext runs the command tree with args until ctx ends, for commands
 // that run until stopped, and returns its exit status.
 func runContext(ctx context.Context, args ...string) int {
-	a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: os.Getenv, lookupEnv: os.LookupEnv}
+	a := &app{spec: items.App(), stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: os.Getenv, lookupEnv: os.LookupEnv}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {

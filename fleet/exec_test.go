@@ -13,8 +13,8 @@ func TestExecRunsSQLInEachSchemaAndReturnsItsRows(t *testing.T) {
 	env := setup(t, "alpha", "beta", "gamma")
 	f := newFleet(t, env.Pool)
 	schemas := selectSchemas(t, f, fleet.Selector{Dynamic: true})
-	report, err := f.Exec(context.Background(), schemas, `INSERT INTO items (title) VALUES ('from exec');
-		SELECT current_schema() AS schema, title, NULL AS nothing FROM items ORDER BY id;
+	report, err := f.Exec(context.Background(), schemas, `INSERT INTO items (name) VALUES ('from exec');
+		SELECT current_schema() AS schema, name, NULL AS nothing FROM items ORDER BY id;
 		SELECT generate_series(1, 1500)`, &fleet.Options{Parallel: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +30,7 @@ func TestExecRunsSQLInEachSchemaAndReturnsItsRows(t *testing.T) {
 		if insert.Command != "INSERT 0 1" {
 			t.Errorf("%s: first command %q, want INSERT 0 1", res.Schema, insert.Command)
 		}
-		if !slices.Equal(sel.Columns, []string{"schema", "title", "nothing"}) || len(sel.Rows) != 1 ||
+		if !slices.Equal(sel.Columns, []string{"schema", "name", "nothing"}) || len(sel.Rows) != 1 ||
 			!slices.Equal(sel.Rows[0], []string{res.Schema, "from exec", "NULL"}) {
 			t.Errorf("%s: select gave %+v, want its own schema's one row", res.Schema, sel)
 		}
@@ -51,7 +51,7 @@ func TestExecReportsAFailingSchemaAndGoesOn(t *testing.T) {
 	f := newFleet(t, env.Pool)
 	schemas := selectSchemas(t, f, fleet.Selector{Dynamic: true})
 	// One worker: gamma runs after beta has failed.
-	report, err := f.Exec(context.Background(), schemas, `INSERT INTO items (title) VALUES ('from exec');
+	report, err := f.Exec(context.Background(), schemas, `INSERT INTO items (name) VALUES ('from exec');
 		DO $$ BEGIN
 			IF current_schema() = 'tenant_beta' THEN RAISE EXCEPTION 'not in beta'; END IF;
 		END $$;`, nil)
@@ -77,7 +77,7 @@ func TestExecDryRunRunsNothing(t *testing.T) {
 	env := setup(t, "alpha")
 	f := newFleet(t, env.Pool)
 	schemas := selectSchemas(t, f, fleet.Selector{Dynamic: true})
-	report, err := f.Exec(context.Background(), schemas, "INSERT INTO items (title) VALUES ('from exec')",
+	report, err := f.Exec(context.Background(), schemas, "INSERT INTO items (name) VALUES ('from exec')",
 		&fleet.Options{DryRun: true})
 	if err != nil {
 		t.Fatal(err)

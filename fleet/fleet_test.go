@@ -8,9 +8,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantry/tenantry/examples/items"
 	"github.com/tenantry/tenantry/fleet"
 	"github.com/tenantry/tenantry/migrate"
-	"github.com/tenantry/tenantry/migrations"
 	"github.com/tenantry/tenantry/tenanttest"
 )
 
@@ -19,12 +19,13 @@ func TestMain(m *testing.M) { tenanttest.Main(m) }
 // static is the static schema every test's fleet is configured with.
 const static = "main"
 
-// setup makes a fresh database with a tenant for each slug (schema
-// tenant_<slug>, domain <slug>.test).
+// setup makes a fresh database of the items application with a tenant for
+// each slug (schema tenant_<slug>, domain <slug>.test): each schema has
+// Tenantry's own tables, then the application's items.
 func setup(t *testing.T, slugs ...string) *tenanttest.Env {
 	t.Helper()
 	t.Parallel()
-	env := tenanttest.Setup(t, nil)
+	env := tenanttest.Setup(t, &tenanttest.Options{App: items.App()})
 	for _, slug := range slugs {
 		env.CreateTenant(t, slug)
 	}
@@ -32,26 +33,61 @@ func setup(t *testing.T, slugs ...string) *tenanttest.Env {
 }
 
 // newFleet returns a fleet on pool with the static schema main and the
-// reference tenant set extended with more.
+// items application's tenant set extended with more.
 func newFleet(t *testing.T, pool *pgxpool.Pool, more ...migrate.Migration) *fleet.Fleet {
 	t.Helper()
-	set, err := migrations.Tenant().With("tenant", more...)
+	return fleet.New(pool, &fleet.Config{StaticSchemas: []string{static}, Tenant: tenantSet(t, more...)})
+}
+
+// tenantSet is the items application's tenant set extended with more.
+func tenantSet(t *testing.T, more ...migrate.Migration) *migrate.Set {
+	t.Helper()
+	set, err := items.TenantSet().With("tenant", more...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fleet.New(pool, &fleet.Config{StaticSchemas: []string{static}, Tenant: set})
+	return set
 }
 
-// next is the version of a migration added after the reference tenant set.
-func next() int { return migrations.Tenant().Latest() + 1 }
+// latest is the level of a schema holding the application's tenant set: how
+// many migrations its ledger records.
+func latest() int { return items.TenantSet().Latest() }
 
-// addNotes is a migration added to the tenant set: a new table.
+// next is the level of a schema once addNotes is applied.
+func next() int { return latest() + 1 }
+
+// notesVersion is addNotes' version: the next in the application's line.
+func notesVersion() int {
+	n := 0
+	for _, m := range items.TenantSet().Migrations() {
+		if m.Line == items.App().Name {
+			n++
+		}
+	}
+	return n + 1
+}
+
+// notesLabel is how results and ledgers name addNotes.
+func notesLabel() string { return addNotes().Label() }
+
+// addNotes is the application's next migration: a new table.
 func addNotes(sql ...string) migrate.Migration {
 	body := "CREATE TABLE notes (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, body text NOT NULL);"
 	for _, s := range sql {
 		body = s + "\n" + body
 	}
-	return migrate.Migration{Version: next(), Name: "add_notes", SQL: body}
+	return migrate.Migration{Line: items.App().Name, Version: notesVersion(), Name: "add_notes", SQL: body}
+}
+
+// labelsUpTo names the first n migrations of the tenant set extended with
+// addNotes, in the order a ledger lists them (see ledger).
+func labelsUpTo(t *testing.T, n int) []string {
+	t.Helper()
+	out := []string{}
+	for _, m := range tenantSet(t, addNotes()).Migrations()[:n] {
+		out = append(out, m.Label())
+	}
+	return out
 }
 
 func selectSchemas(t *testing.T, f *fleet.Fleet, sel fleet.Selector) []fleet.Schema {
@@ -71,12 +107,17 @@ func names(schemas []fleet.Schema) []string {
 	return out
 }
 
-// ledger returns the versions recorded in schema's own ledger.
-func ledger(t *testing.T, pool *pgxpool.Pool, schema string) []int {
+// ledger returns the migrations recorded in schema's own ledger, by label,
+// Tenantry's line first.
+func ledger(t *testing.T, pool *pgxpool.Pool, schema string) []string {
 	t.Helper()
 	rows, _ := pool.Query(context.Background(),
-		"SELECT version FROM "+pgx.Identifier{schema, "tenantry_migrations"}.Sanitize()+" ORDER BY version")
-	got, err := pgx.CollectRows(rows, pgx.RowTo[int])
+		"SELECT line, version, name FROM "+pgx.Identifier{schema, "tenantry_migrations"}.Sanitize()+" ORDER BY line, version")
+	got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (string, error) {
+		var m migrate.Migration
+		err := r.Scan(&m.Line, &m.Version, &m.Name)
+		return m.Label(), err
+	})
 	if err != nil {
 		t.Fatalf("read ledger of %s: %v", schema, err)
 	}

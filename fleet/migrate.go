@@ -104,7 +104,7 @@ func (f *Fleet) migrateOne(ctx context.Context, s Schema, dry bool) Result {
 		}
 		return err
 	})
-	res.From, res.To, res.Applied = mres.From, mres.To, mres.Applied
+	res.From, res.To, res.Applied, res.Labels = mres.From, mres.To, mres.Applied, mres.Labels
 	switch {
 	case errors.Is(err, errDryRun):
 	case interrupted(ctx, err):
@@ -119,7 +119,7 @@ func (f *Fleet) migrateOne(ctx context.Context, s Schema, dry bool) Result {
 // fail fills res with err and, unless the run is dry, records the failure in
 // the fleet summary.
 func (f *Fleet) fail(ctx context.Context, s Schema, res *Result, err error, dry bool) {
-	res.Err, res.Error, res.To, res.Applied = err, err.Error(), res.From, nil
+	res.Err, res.Error, res.To, res.Applied, res.Labels = err, err.Error(), res.From, nil, nil
 	var merr *migrate.Error
 	if errors.As(err, &merr) {
 		res.Version = merr.Version

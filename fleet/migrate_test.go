@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantry/tenantry/examples/items"
 	"github.com/tenantry/tenantry/fleet"
 	"github.com/tenantry/tenantry/migrate"
 	"github.com/tenantry/tenantry/migrations"
@@ -42,8 +43,8 @@ func TestMigrateAppliesANewMigrationEverywhere(t *testing.T) {
 	}
 	state := states(t, env.Pool)
 	for _, s := range []string{static, "tenant_alpha", "tenant_beta", "tenant_gamma"} {
-		if got := ledger(t, env.Pool, s); !slices.Equal(got, versions(next())) {
-			t.Errorf("ledger of %s = %v, want %v", s, got, versions(next()))
+		if got, want := ledger(t, env.Pool, s), labelsUpTo(t, next()); !slices.Equal(got, want) {
+			t.Errorf("ledger of %s = %v, want %v", s, got, want)
 		}
 		if !hasTable(t, env.Pool, s, "notes") {
 			t.Errorf("%s has no notes table", s)
@@ -52,11 +53,39 @@ func TestMigrateAppliesANewMigrationEverywhere(t *testing.T) {
 			t.Errorf("fleet summary of %s = %+v, want version %d and no error", s, st, next())
 		}
 	}
-	if res := resultOf(t, report, "tenant_beta"); res.From != next()-1 || res.To != next() || !slices.Equal(res.Applied, []int{next()}) {
-		t.Errorf("result of tenant_beta = %+v, want from %d to %d applying %d", res, next()-1, next(), next())
+	if res := resultOf(t, report, "tenant_beta"); res.From != latest() || res.To != next() ||
+		!slices.Equal(res.Applied, []int{notesVersion()}) || !slices.Equal(res.Labels, []string{notesLabel()}) {
+		t.Errorf("result of tenant_beta = %+v, want from %d to %d applying %s", res, latest(), next(), notesLabel())
 	}
-	if res := resultOf(t, report, static); res.From != 0 || res.To != next() {
-		t.Errorf("result of %s = %+v, want from 0 to %d", static, res, next())
+	if res := resultOf(t, report, static); res.From != 0 || res.To != next() || !slices.Equal(res.Labels, labelsUpTo(t, next())) {
+		t.Errorf("result of %s = %+v, want from 0 to %d applying every migration", static, res, next())
+	}
+}
+
+// A Tenantry release adds a migration to its own line after the
+// application's were applied: it is applied, not refused as out of order,
+// and the schemas' level counts it.
+func TestMigrateAppliesTenantrysNewMigrationAfterTheApplications(t *testing.T) {
+	env := setup(t, "alpha")
+	flags := migrate.Migration{Version: migrations.Tenant().Latest() + 1, Name: "add_flags", SQL: "CREATE TABLE flags (id int);"}
+	f := newFleet(t, env.Pool, flags)
+	report := migrateOK(t, f, selectSchemas(t, f, fleet.Selector{Dynamic: true}), nil)
+	if res := resultOf(t, report, "tenant_alpha"); res.From != latest() || res.To != next() || !slices.Equal(res.Labels, []string{flags.Label()}) {
+		t.Errorf("result of tenant_alpha = %+v, want from %d to %d applying %s", res, latest(), next(), flags.Label())
+	}
+	var want []string
+	for _, m := range migrations.Tenant().Migrations() {
+		want = append(want, m.Label())
+	}
+	want = append(want, flags.Label())
+	for _, m := range items.TenantSet().Migrations()[migrations.Tenant().Latest():] {
+		want = append(want, m.Label())
+	}
+	if got := ledger(t, env.Pool, "tenant_alpha"); !slices.Equal(got, want) || !hasTable(t, env.Pool, "tenant_alpha", "flags") {
+		t.Errorf("ledger of tenant_alpha = %v, want %v, and a flags table", got, want)
+	}
+	if st := states(t, env.Pool)["tenant_alpha"]; st.Version != next() || st.LastError != nil {
+		t.Errorf("fleet summary of tenant_alpha = %+v, want level %d and no error", st, next())
 	}
 }
 
@@ -72,8 +101,8 @@ func TestMigrateCreatesAMissingStaticSchema(t *testing.T) {
 			t.Errorf("%s has no %s table", static, table)
 		}
 	}
-	if st := states(t, env.Pool)[static]; st.Kind != "static" || st.Version != migrations.Tenant().Latest() {
-		t.Errorf("fleet summary of %s = %+v, want static at version %d", static, st, migrations.Tenant().Latest())
+	if st := states(t, env.Pool)[static]; st.Kind != "static" || st.Version != latest() {
+		t.Errorf("fleet summary of %s = %+v, want static at level %d", static, st, latest())
 	}
 }
 
@@ -116,7 +145,7 @@ func TestSecondMigrateSkipsEverySchemaWithoutReadingLedgers(t *testing.T) {
 // "blocker".
 const blockerCheck = `DO $$
 BEGIN
-    IF EXISTS (SELECT FROM items WHERE title = 'blocker') THEN
+    IF EXISTS (SELECT FROM items WHERE name = 'blocker') THEN
         RAISE EXCEPTION 'schema % holds a blocker item', current_schema();
     END IF;
 END
@@ -125,7 +154,7 @@ $$;`
 func TestMigrateGoesOnPastAFailingSchemaAndARerunResumesIt(t *testing.T) {
 	env := setup(t, "alpha", "beta", "gamma")
 	ctx := context.Background()
-	if _, err := env.Pool.Exec(ctx, "INSERT INTO tenant_beta.items (title) VALUES ('blocker')"); err != nil {
+	if _, err := env.Pool.Exec(ctx, "INSERT INTO tenant_beta.items (name) VALUES ('blocker')"); err != nil {
 		t.Fatal(err)
 	}
 	f := newFleet(t, env.Pool, addNotes(blockerCheck))
@@ -140,17 +169,18 @@ func TestMigrateGoesOnPastAFailingSchemaAndARerunResumesIt(t *testing.T) {
 	}
 	failed := report.Failures()[0]
 	var merr *migrate.Error
-	if failed.Schema != "tenant_beta" || failed.Version != next() || failed.From != next()-1 || failed.To != next()-1 ||
-		!strings.Contains(failed.Error, "blocker") || !errors.As(failed.Err, &merr) {
-		t.Errorf("failure = %+v, want tenant_beta failing at %d, left at %d, with the cause", failed, next(), next()-1)
+	if failed.Schema != "tenant_beta" || failed.Version != notesVersion() || failed.From != latest() || failed.To != latest() ||
+		!strings.Contains(failed.Error, "blocker") || !strings.Contains(failed.Error, notesLabel()) || !errors.As(failed.Err, &merr) ||
+		merr.Line != items.App().Name {
+		t.Errorf("failure = %+v, want tenant_beta failing at %s, left at level %d, with the cause", failed, notesLabel(), latest())
 	}
-	if got := ledger(t, env.Pool, "tenant_beta"); !slices.Equal(got, versions(next()-1)) || hasTable(t, env.Pool, "tenant_beta", "notes") {
+	if got := ledger(t, env.Pool, "tenant_beta"); !slices.Equal(got, labelsUpTo(t, latest())) || hasTable(t, env.Pool, "tenant_beta", "notes") {
 		t.Errorf("tenant_beta moved: ledger %v", got)
 	}
 	state := states(t, env.Pool)
-	if st := state["tenant_beta"]; st.Version != next()-1 || st.LastError == nil || !strings.Contains(*st.LastError, "blocker") ||
-		st.ErrorVersion == nil || *st.ErrorVersion != next() {
-		t.Errorf("fleet summary of tenant_beta = %+v, want version %d with the error of %d", st, next()-1, next())
+	if st := state["tenant_beta"]; st.Version != latest() || st.LastError == nil || !strings.Contains(*st.LastError, "blocker") ||
+		st.ErrorVersion == nil || *st.ErrorVersion != notesVersion() {
+		t.Errorf("fleet summary of tenant_beta = %+v, want level %d with the error of version %d", st, latest(), notesVersion())
 	}
 	for _, s := range []string{"tenant_alpha", "tenant_gamma"} {
 		if st := state[s]; st.Version != next() || st.LastError != nil || !hasTable(t, env.Pool, s, "notes") {
@@ -159,15 +189,15 @@ func TestMigrateGoesOnPastAFailingSchemaAndARerunResumesIt(t *testing.T) {
 	}
 
 	// Fix the data and run again: beta resumes, the others are skipped.
-	if _, err := env.Pool.Exec(ctx, "DELETE FROM tenant_beta.items WHERE title = 'blocker'"); err != nil {
+	if _, err := env.Pool.Exec(ctx, "DELETE FROM tenant_beta.items WHERE name = 'blocker'"); err != nil {
 		t.Fatal(err)
 	}
 	report = migrateOK(t, f, schemas, nil)
-	if report.Changed != 1 || report.UpToDate != 2 || !slices.Equal(resultOf(t, report, "tenant_beta").Applied, []int{next()}) {
+	if report.Changed != 1 || report.UpToDate != 2 || !slices.Equal(resultOf(t, report, "tenant_beta").Labels, []string{notesLabel()}) {
 		t.Errorf("rerun changed %d up to date %d, want beta alone migrated: %+v", report.Changed, report.UpToDate, report.Results)
 	}
 	if st := states(t, env.Pool)["tenant_beta"]; st.Version != next() || st.LastError != nil || st.ErrorVersion != nil {
-		t.Errorf("fleet summary of tenant_beta = %+v, want version %d and the error cleared", st, next())
+		t.Errorf("fleet summary of tenant_beta = %+v, want level %d and the error cleared", st, next())
 	}
 	if !hasTable(t, env.Pool, "tenant_beta", "notes") {
 		t.Error("tenant_beta has no notes table after the rerun")
@@ -268,8 +298,8 @@ func TestConcurrentMigrateRunsApplyEachMigrationOnce(t *testing.T) {
 				t.Errorf("the migration ran %d times over %d schemas", attempts, len(schemas))
 			}
 			for _, s := range names(schemas) {
-				if got := ledger(t, env.Pool, s); !slices.Equal(got, versions(next())) {
-					t.Errorf("ledger of %s = %v, want %v", s, got, versions(next()))
+				if got, want := ledger(t, env.Pool, s), labelsUpTo(t, next()); !slices.Equal(got, want) {
+					t.Errorf("ledger of %s = %v, want %v", s, got, want)
 				}
 			}
 		})
@@ -302,13 +332,13 @@ func migrateConcurrently(ctx context.Context, f *fleet.Fleet, schemas []fleet.Sc
 // snapshot is what a dry run must leave alone.
 type snapshot struct {
 	States  map[string]schemaState
-	Ledgers map[string][]int
+	Ledgers map[string][]string
 	Schemas []string
 }
 
 func snapshotOf(t *testing.T, pool *pgxpool.Pool, schemas []string) snapshot {
 	t.Helper()
-	s := snapshot{States: states(t, pool), Ledgers: map[string][]int{}}
+	s := snapshot{States: states(t, pool), Ledgers: map[string][]string{}}
 	for _, name := range schemas {
 		if schemaExists(t, pool, name) {
 			s.Ledgers[name] = ledger(t, pool, name)
@@ -332,10 +362,10 @@ func TestDryRunReportsPendingAndChangesNothing(t *testing.T) {
 	if report.Changed != 3 || report.UpToDate != 1 {
 		t.Errorf("dry run: changed %d up to date %d, want 3 (main and tenants) and 1", report.Changed, report.UpToDate)
 	}
-	if res := resultOf(t, report, "tenant_alpha"); res.From != next()-1 || res.To != next() || !slices.Equal(res.Applied, []int{next()}) {
-		t.Errorf("dry run of tenant_alpha = %+v, want %d pending", res, next())
+	if res := resultOf(t, report, "tenant_alpha"); res.From != latest() || res.To != next() || !slices.Equal(res.Labels, []string{notesLabel()}) {
+		t.Errorf("dry run of tenant_alpha = %+v, want %s pending", res, notesLabel())
 	}
-	if res := resultOf(t, report, static); !slices.Equal(res.Applied, versions(next())) {
+	if res := resultOf(t, report, static); !slices.Equal(res.Labels, labelsUpTo(t, next())) {
 		t.Errorf("dry run of %s = %+v, want every version pending", static, res)
 	}
 	if after := snapshotOf(t, env.Pool, names(schemas)); !reflect.DeepEqual(before, after) {
@@ -345,7 +375,7 @@ func TestDryRunReportsPendingAndChangesNothing(t *testing.T) {
 
 func TestDryRunRecordsNoFailure(t *testing.T) {
 	env := setup(t, "alpha", "beta")
-	ms := migrations.Tenant().Migrations()
+	ms := items.TenantSet().Migrations()
 	ms[0].SQL += "\n-- edited after release"
 	ms[0].Checksum = ""
 	edited, err := migrate.NewSet("tenant", ms)
@@ -368,8 +398,8 @@ func TestDryRunRecordsNoFailure(t *testing.T) {
 		t.Fatalf("dry run failed %d schemas, want 2", report.Failed)
 	}
 	for _, res := range report.Failures() {
-		if !errors.Is(res.Err, migrate.ErrEdited) || res.Version != 1 || res.From != migrations.Tenant().Latest() {
-			t.Errorf("failure = %+v, want ErrEdited at 1 from version %d", res, migrations.Tenant().Latest())
+		if !errors.Is(res.Err, migrate.ErrEdited) || res.Version != 1 || res.From != latest() {
+			t.Errorf("failure = %+v, want ErrEdited at 1 from level %d", res, latest())
 		}
 	}
 	if after := states(t, env.Pool); !reflect.DeepEqual(before, after) {

@@ -6,12 +6,13 @@ import (
 
 // Result is what a run did to one schema.
 type Result struct {
-	Schema  string `json:"schema"`
-	Kind    Kind   `json:"kind"`
-	From    int    `json:"from_version"`
-	To      int    `json:"to_version"`
-	Applied []int  `json:"applied,omitempty"`
-	Skipped bool   `json:"up_to_date,omitempty"` // nothing to do, known from the fleet summary
+	Schema  string   `json:"schema"`
+	Kind    Kind     `json:"kind"`
+	From    int      `json:"from_version"`
+	To      int      `json:"to_version"`
+	Applied []int    `json:"applied,omitempty"`
+	Labels  []string `json:"migrations,omitempty"` // the applied migrations' labels, lines included
+	Skipped bool     `json:"up_to_date,omitempty"` // nothing to do, known from the fleet summary
 	// Interrupted: the run's context ended while the schema was being
 	// worked on; its transaction was cut short and rolled back, leaving it
 	// as it was (From is 0 if its version had not been read yet). It is

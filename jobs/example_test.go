@@ -31,7 +31,7 @@ func Example() {
 		Mailer: sender,
 		Seeds: []jobs.SeedFunc{func(ctx context.Context, tx *tenantdb.Tx, t *tenantry.Tenant) error {
 			// Idempotent: a job may run more than once.
-			_, err := tx.Exec(ctx, `INSERT INTO items (title)
+			_, err := tx.Exec(ctx, `INSERT INTO items (name)
 				SELECT 'Welcome to '||$1 WHERE NOT EXISTS (SELECT FROM items)`, t.Name)
 			return err
 		}},

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/examples/items"
 	"github.com/tenantry/tenantry/jobs"
 	"github.com/tenantry/tenantry/mail"
 	"github.com/tenantry/tenantry/tenantdb"
@@ -144,6 +145,10 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// withItems makes tenants of the items application, whose items table the
+// seed hooks of the tests write.
+var withItems = &tenanttest.Options{App: items.App()}
+
 // countItems counts the items in tenant t's schema.
 func countItems(t *testing.T, env *tenanttest.Env, ten *tenantry.Tenant) int {
 	t.Helper()
@@ -159,6 +164,6 @@ func countItems(t *testing.T, env *tenanttest.Env, ten *tenantry.Tenant) int {
 
 // insertItem is a seed hook's body: one item in the bound tenant.
 func insertItem(ctx context.Context, tx *tenantdb.Tx, title string) error {
-	_, err := tx.Exec(ctx, "INSERT INTO items (title) VALUES ($1)", title)
+	_, err := tx.Exec(ctx, "INSERT INTO items (name) VALUES ($1)", title)
 	return err
 }

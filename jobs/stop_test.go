@@ -50,7 +50,7 @@ func (b *blockingSeed) waitStarted(t *testing.T) {
 
 func TestStopLetsRunningJobsFinish(t *testing.T) {
 	t.Parallel()
-	env := tenanttest.Setup(t, nil)
+	env := tenanttest.Setup(t, withItems)
 	alpha := env.CreateTenant(t, "alpha")
 	seed := newBlockingSeed()
 	j := start(t, env, jobs.Config{Seeds: []jobs.SeedFunc{seed.hook}})
@@ -80,7 +80,7 @@ func TestStopLetsRunningJobsFinish(t *testing.T) {
 
 func TestStopCancelsRunningJobsWhenItsContextEnds(t *testing.T) {
 	t.Parallel()
-	env := tenanttest.Setup(t, nil)
+	env := tenanttest.Setup(t, withItems)
 	alpha := env.CreateTenant(t, "alpha")
 	seed := newBlockingSeed()
 	j := start(t, env, jobs.Config{Seeds: []jobs.SeedFunc{seed.hook}})

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/examples/items"
 	"github.com/tenantry/tenantry/jobs"
 	"github.com/tenantry/tenantry/tenantdb"
 	"github.com/tenantry/tenantry/tenanttest"
@@ -20,7 +21,7 @@ func TestSeedRunsInsideItsOwnTenantOnly(t *testing.T) {
 	t.Parallel()
 	// Logged in as production does: not a superuser, entering tenants by
 	// their roles.
-	env := tenanttest.Setup(t, &tenanttest.Options{NonSuperuser: true})
+	env := tenanttest.Setup(t, &tenanttest.Options{NonSuperuser: true, App: items.App()})
 	alpha := env.CreateTenant(t, "alpha")
 	beta := env.CreateTenant(t, "beta")
 	var mu sync.Mutex
@@ -104,7 +105,7 @@ func TestJobsOfInactiveOrDeletedTenantsAreCancelledUnrun(t *testing.T) {
 
 func TestFailedTenantJobRollsBackAndIsRetried(t *testing.T) {
 	t.Parallel()
-	env := tenanttest.Setup(t, nil)
+	env := tenanttest.Setup(t, withItems)
 	alpha := env.CreateTenant(t, "alpha")
 	var calls atomic.Int32
 	hook := func(ctx context.Context, tx *tenantdb.Tx, ten *tenantry.Tenant) error {

@@ -27,9 +27,9 @@ func TestForeignMarkers(t *testing.T) {
 		body string
 		want []string
 	}{
-		{`{"title": "` + own + ` item 1"}`, nil},
-		{`{"title": "no marker at all"}`, nil},
-		{`{"title": "` + other + ` item 1"}`, []string{other}},
+		{`{"name": "` + own + ` item 1"}`, nil},
+		{`{"name": "no marker at all"}`, nil},
+		{`{"name": "` + other + ` item 1"}`, []string{other}},
 		{`[{"email": "owner.` + own + `@x.test"}, {"email": "owner.` + other + `@x.test"}]`, []string{other}},
 		{`"` + sameSlug + `"`, []string{sameSlug}},
 	}
@@ -46,10 +46,10 @@ func TestUnmarkedRows(t *testing.T) {
 		body string
 		want int
 	}{
-		{`{"results": [{"title": "` + own + ` 1"}, {"username": "viewer.` + own + `"}]}`, 0},
+		{`{"results": [{"name": "` + own + ` 1"}, {"username": "viewer.` + own + `"}]}`, 0},
 		{`{"results": []}`, 0},
-		{`{"results": [{"title": "` + own + ` 1"}, {"title": "welcome"}, {"id": 3}]}`, 2},
-		{`{"title": "` + own + `"}`, -1},
+		{`{"results": [{"name": "` + own + ` 1"}, {"name": "welcome"}, {"id": 3}]}`, 2},
+		{`{"name": "` + own + `"}`, -1},
 		{`not json`, -1},
 	}
 	for _, c := range cases {
@@ -62,7 +62,7 @@ func TestUnmarkedRows(t *testing.T) {
 func TestAnotherTenantsRowInAnAnswerFailsTheReport(t *testing.T) {
 	alpha, beta := testTenant("alpha"), testTenant("beta")
 	c := &client{st: newStats()}
-	body := fmt.Sprintf(`{"count": 2, "results": [{"id": 1, "title": "%s item"}, {"id": 2, "title": "%s item"}]}`,
+	body := fmt.Sprintf(`{"count": 2, "results": [{"id": 1, "name": "%s item"}, {"id": 2, "name": "%s item"}]}`,
 		alpha.marker, beta.marker)
 	resp := &response{status: http.StatusOK, body: []byte(body)}
 	c.inspect("list_items", alpha, request{method: http.MethodGet, path: "/api/items/"}, resp, []int{http.StatusOK})

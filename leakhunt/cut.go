@@ -22,10 +22,10 @@ func (c *client) simple(t *tenant, role string) (request, []int) {
 		return request{method: http.MethodGet, path: "/api/users/", role: role}, allowed(role, auth.UsersRead, http.StatusOK)
 	case 3:
 		return request{method: http.MethodPost, path: "/api/items/", role: role, body: c.newItem(t, "cut short")},
-			allowed(role, auth.ItemsWrite, http.StatusCreated)
+			allowed(role, auth.DataWrite, http.StatusCreated)
 	default:
 		return request{method: http.MethodPatch, path: itemPath(c.oneOf(t.items)), role: role,
-			body: map[string]string{"description": t.marker + " cut short"}}, allowed(role, auth.ItemsWrite, http.StatusOK)
+			body: map[string]string{"description": t.marker + " cut short"}}, allowed(role, auth.DataWrite, http.StatusOK)
 	}
 }
 
@@ -82,7 +82,7 @@ func (c *client) halfRequest(ctx context.Context) {
 		return
 	}
 	defer conn.Close()
-	body := fmt.Sprintf(`{"title": "%s half %d", "description": "sent in part"}`, t.marker, c.rng.Uint32())
+	body := fmt.Sprintf(`{"name": "%s half %d", "description": "sent in part"}`, t.marker, c.rng.Uint32())
 	id := c.nextID()
 	head := fmt.Sprintf("POST /api/items/ HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nX-Request-Id: %s\r\n"+
 		"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n", t.host, t.tokens[auth.RoleMember], id, len(body))

@@ -3,6 +3,7 @@ package leakhunt
 import (
 	"context"
 	"fmt"
+	"github.com/tenantry/tenantry/examples/items"
 	"sync"
 	"sync/atomic"
 
@@ -48,7 +49,7 @@ func (h *hunt) createTenants(ctx context.Context) error {
 		return err
 	}
 	h.tenants = make([]*tenant, h.cfg.Tenants)
-	p := provision.New(h.pool, &provision.Config{DisableRoles: h.cfg.DisableRoles})
+	p := provision.New(h.pool, &provision.Config{TenantMigrations: items.TenantSet(), DisableRoles: h.cfg.DisableRoles})
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var next, done atomic.Int64
@@ -116,7 +117,7 @@ func (t *tenant) fill(ctx context.Context, tx *tenantdb.Tx, items int, hash stri
 		}
 		t.users[role] = u.ID
 	}
-	rows, _ := tx.Query(ctx, `INSERT INTO items (title, description, created_by)
+	rows, _ := tx.Query(ctx, `INSERT INTO items (name, description, created_by)
 		SELECT $1 || ' item ' || g, 'seeded for ' || $1, $2 FROM generate_series(1, $3) g RETURNING id`,
 		t.marker, t.users[auth.RoleMember], items)
 	defer rows.Close()

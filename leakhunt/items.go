@@ -9,6 +9,7 @@ import (
 
 	"github.com/tenantry/tenantry/api"
 	"github.com/tenantry/tenantry/auth"
+	"github.com/tenantry/tenantry/examples/items"
 )
 
 func itemPath(id int64) string { return fmt.Sprintf("/api/items/%d/", id) }
@@ -38,7 +39,7 @@ func (c *client) ownItem(t *tenant) int64 {
 
 // newItem is a valid item body carrying t's marker.
 func (c *client) newItem(t *tenant, what string) map[string]string {
-	return map[string]string{"title": fmt.Sprintf("%s %s %d", t.marker, what, c.rng.Uint32()),
+	return map[string]string{"name": fmt.Sprintf("%s %s %d", t.marker, what, c.rng.Uint32()),
 		"description": what + " by a client of " + t.marker}
 }
 
@@ -71,16 +72,16 @@ func (c *client) getItem(ctx context.Context) {
 
 // checkItem checks that an item answered is item id of t; id 0 takes any of
 // t's ids. It returns the item, or nil.
-func (c *client) checkItem(name string, t *tenant, id int64, resp *response) *api.Item {
+func (c *client) checkItem(name string, t *tenant, id int64, resp *response) *items.Item {
 	if resp == nil || resp.status/100 != 2 {
 		return nil
 	}
-	var it api.Item
+	var it items.Item
 	if err := json.Unmarshal(resp.body, &it); err != nil {
 		c.st.fail(name, ErrorStatus, "%d is not an item: %s", resp.status, excerpt(resp.body))
 		return nil
 	}
-	if (id != 0 && it.ID != id) || !t.inBlock(it.ID) || !strings.Contains(it.Title, t.marker) {
+	if (id != 0 && it.ID != id) || !t.inBlock(it.ID) || !strings.Contains(it.Name, t.marker) {
 		c.leak(name, t, "asked for item %d, got another tenant's or unmarked: %s", id, excerpt(resp.body))
 		return nil
 	}
@@ -103,7 +104,7 @@ func (c *client) writeForeignItem(ctx context.Context) {
 	if r.method != http.MethodDelete {
 		r.body = c.newItem(t, "hijack")
 	}
-	resp := c.call(ctx, "write_foreign_item", t, r, allowed(role, auth.ItemsWrite, http.StatusNotFound)...)
+	resp := c.call(ctx, "write_foreign_item", t, r, allowed(role, auth.DataWrite, http.StatusNotFound)...)
 	if resp != nil && resp.status/100 == 2 {
 		c.leak("write_foreign_item", t, "%s of another tenant's item %d answered %d", r.method, id, resp.status)
 	}
@@ -114,7 +115,7 @@ func (c *client) createItem(ctx context.Context) { c.createAs(ctx, c.tenant(), c
 // createAs creates an item in t as role, and notes it among the client's.
 func (c *client) createAs(ctx context.Context, t *tenant, role string) {
 	r := request{method: http.MethodPost, path: "/api/items/", role: role, body: c.newItem(t, "created")}
-	resp := c.call(ctx, "create_item", t, r, allowed(role, auth.ItemsWrite, http.StatusCreated)...)
+	resp := c.call(ctx, "create_item", t, r, allowed(role, auth.DataWrite, http.StatusCreated)...)
 	if it := c.checkItem("create_item", t, 0, resp); it != nil {
 		c.created[t.index] = append(c.created[t.index], it.ID)
 	}
@@ -131,13 +132,13 @@ func invalidItems(marker string) []struct {
 		body   any
 		status int
 	}{
-		{[]byte(`{"title": "` + marker), http.StatusBadRequest},
-		{map[string]any{"title": marker, "bogus": 1}, http.StatusUnprocessableEntity},
-		{map[string]any{"title": marker + strings.Repeat("x", 200)}, http.StatusUnprocessableEntity},
-		{map[string]any{"title": "   "}, http.StatusUnprocessableEntity},
-		{map[string]any{"title": marker, "description": "nul \x00"}, http.StatusUnprocessableEntity},
-		{map[string]any{"title": 42}, http.StatusUnprocessableEntity},
-		{[]byte(`{"title": "` + marker + `", "description": "` + strings.Repeat("x", api.MaxBodyBytes) + `"}`), http.StatusRequestEntityTooLarge},
+		{[]byte(`{"name": "` + marker), http.StatusBadRequest},
+		{map[string]any{"name": marker, "bogus": 1}, http.StatusUnprocessableEntity},
+		{map[string]any{"name": marker + strings.Repeat("x", 200)}, http.StatusUnprocessableEntity},
+		{map[string]any{"name": "   "}, http.StatusUnprocessableEntity},
+		{map[string]any{"name": marker, "description": "nul \x00"}, http.StatusUnprocessableEntity},
+		{map[string]any{"name": 42}, http.StatusUnprocessableEntity},
+		{[]byte(`{"name": "` + marker + `", "description": "` + strings.Repeat("x", api.MaxBodyBytes) + `"}`), http.StatusRequestEntityTooLarge},
 	}
 }
 
@@ -162,8 +163,8 @@ func (c *client) staleIfMatch(ctx context.Context) {
 	body := map[string]string{"description": t.marker + " patched"}
 	r := request{method: http.MethodPatch, path: itemPath(id), role: role, body: body, ifMatch: etag}
 	// Another client may have changed the item since the GET: 412 then.
-	c.checkItem(name, t, id, c.call(ctx, name, t, r, allowed(role, auth.ItemsWrite, http.StatusOK, http.StatusPreconditionFailed)...))
-	c.call(ctx, name, t, r, allowed(role, auth.ItemsWrite, http.StatusPreconditionFailed)...)
+	c.checkItem(name, t, id, c.call(ctx, name, t, r, allowed(role, auth.DataWrite, http.StatusOK, http.StatusPreconditionFailed)...))
+	c.call(ctx, name, t, r, allowed(role, auth.DataWrite, http.StatusPreconditionFailed)...)
 }
 
 func (c *client) putItem(ctx context.Context) {
@@ -173,7 +174,7 @@ func (c *client) putItem(ctx context.Context) {
 	if c.rng.IntN(2) == 0 {
 		r.ifMatch = "*"
 	}
-	c.checkItem("put_item", t, id, c.call(ctx, "put_item", t, r, allowed(role, auth.ItemsWrite, http.StatusOK)...))
+	c.checkItem("put_item", t, id, c.call(ctx, "put_item", t, r, allowed(role, auth.DataWrite, http.StatusOK)...))
 }
 
 // deleteItem deletes an item this client created (creating one as the
@@ -192,9 +193,9 @@ func (c *client) deleteItem(ctx context.Context) {
 	if c.rng.IntN(3) == 0 {
 		stale := r
 		stale.ifMatch = `W/"1"`
-		c.call(ctx, "delete_item", t, stale, allowed(role, auth.ItemsWrite, http.StatusPreconditionFailed)...)
+		c.call(ctx, "delete_item", t, stale, allowed(role, auth.DataWrite, http.StatusPreconditionFailed)...)
 	}
-	resp := c.call(ctx, "delete_item", t, r, allowed(role, auth.ItemsWrite, http.StatusNoContent)...)
+	resp := c.call(ctx, "delete_item", t, r, allowed(role, auth.DataWrite, http.StatusNoContent)...)
 	if resp != nil && resp.status == http.StatusNoContent {
 		c.created[t.index] = mine[:len(mine)-1]
 	}

@@ -67,7 +67,7 @@ func (c *client) checkTx(ctx context.Context, name string, q querier, t *tenant,
 	if want := c.h.wantBinding(t); !b.equal(want) {
 		c.leak(name, t, "transaction bound to %s, want %s", b, want)
 	}
-	rows, _ := q.Query(ctx, "SELECT id, title FROM items ORDER BY id DESC LIMIT 200")
+	rows, _ := q.Query(ctx, "SELECT id, name FROM items ORDER BY id DESC LIMIT 200")
 	var id int64
 	var title string
 	_, err := pgx.ForEachRow(rows, []any{&id, &title}, func() error {
@@ -122,7 +122,7 @@ func (c *client) libSavepoint(ctx context.Context) {
 		if err != nil {
 			return err
 		}
-		if _, err := sp.Exec(ctx, "INSERT INTO items (title) VALUES ($1)", title); err != nil {
+		if _, err := sp.Exec(ctx, "INSERT INTO items (name) VALUES ($1)", title); err != nil {
 			return err
 		}
 		if _, err := sp.Exec(ctx, "SELECT set_config('search_path', 'public', true), set_config('tenantry.tenant_id', '0', true)"); err != nil {
@@ -148,7 +148,7 @@ func (c *client) libSavepointError(ctx context.Context) {
 		if err != nil {
 			return err
 		}
-		_, err = sp.Exec(ctx, "INSERT INTO items (title, description) VALUES ($1, repeat('x', 10001))", title)
+		_, err = sp.Exec(ctx, "INSERT INTO items (name, description) VALUES ($1, repeat('x', 10001))", title)
 		if sqlState(err) != checkViolation {
 			return fmt.Errorf("insert a too-long description: got %v, want a check violation", err)
 		}
@@ -169,7 +169,7 @@ func (c *client) libErrorThenFresh(ctx context.Context) {
 		if err := c.checkTx(ctx, name, tx, t, ""); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, "INSERT INTO items (title) VALUES ('')")
+		_, err := tx.Exec(ctx, "INSERT INTO items (name) VALUES ('')")
 		return err
 	})
 	if sqlState(err) != checkViolation {
@@ -211,7 +211,7 @@ func (c *client) queueCheck(b *pgx.Batch, name string, t *tenant) {
 		}
 		return nil
 	})
-	b.Queue("SELECT id, title FROM items ORDER BY id DESC LIMIT 200").Query(func(rows pgx.Rows) error {
+	b.Queue("SELECT id, name FROM items ORDER BY id DESC LIMIT 200").Query(func(rows pgx.Rows) error {
 		var id int64
 		var title string
 		_, err := pgx.ForEachRow(rows, []any{&id, &title}, func() error {
@@ -246,7 +246,7 @@ func (c *client) panicIn(ctx context.Context, t *tenant, title string) (err erro
 		}
 	}()
 	err = c.h.db.InTenant(ctx, t.Tenant, func(tx *tenantdb.Tx) error {
-		if _, err := tx.Exec(ctx, "INSERT INTO items (title) VALUES ($1)", title); err != nil {
+		if _, err := tx.Exec(ctx, "INSERT INTO items (name) VALUES ($1)", title); err != nil {
 			return err
 		}
 		panic(errPanic)

@@ -56,7 +56,7 @@ func UnmarkedRows(body []byte, own string) int {
 // rowMarked reports whether an item's title or a user's username carries
 // own.
 func rowMarked(row map[string]any, own string) bool {
-	for _, field := range []string{"title", "username"} {
+	for _, field := range []string{"name", "username"} {
 		if s, ok := row[field].(string); ok {
 			return strings.Contains(s, own)
 		}

@@ -3,6 +3,7 @@ package leakhunt
 import (
 	"context"
 	"crypto/rand"
+	"github.com/tenantry/tenantry/examples/items"
 	"log/slog"
 	"net"
 	"net/http"
@@ -66,7 +67,8 @@ func (h *hunt) newHandler(reg *registry.Registry) (http.Handler, error) {
 	if h.signer, err = auth.NewSigner(secret); err != nil {
 		return nil, err
 	}
-	return api.NewHandler(&api.Config{Pool: h.pool, Resolver: reg, DB: h.db, Signer: h.signer, Logger: h.watch.logger()})
+	return api.NewHandler(&api.Config{Pool: h.pool, Resolver: reg, DB: h.db, Signer: h.signer, Logger: h.watch.logger(),
+		Routes: []func(*api.Routes) error{items.Register}})
 }
 
 // shutdown waits for the handlers still running, those of abandoned

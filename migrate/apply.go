@@ -12,10 +12,11 @@ import (
 
 // Result tells what Apply did to one schema.
 type Result struct {
-	Schema  string // the schema migrated
-	From    int    // its version before
-	To      int    // its version after (equal to From when nothing was pending)
-	Applied []int  // the versions applied, in order
+	Schema  string   // the schema migrated
+	From    int      // its level before: how many of the set's migrations it had
+	To      int      // its level after (equal to From when nothing was pending)
+	Applied []int    // the versions applied, in order (see Labels for their lines)
+	Labels  []string // the migrations applied, as Migration.Label names them
 }
 
 // Options adjust Apply.
@@ -39,13 +40,15 @@ type Options struct {
 // must be rolled back: it stays at its previous version.
 type Error struct {
 	Schema  string
+	Line    string
 	Version int
 	Name    string
 	Err     error
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("schema %s: migration %04d_%s: %v", e.Schema, e.Version, e.Name, pgerr.Describe(e.Err))
+	m := Migration{Line: e.Line, Version: e.Version, Name: e.Name}
+	return fmt.Sprintf("schema %s: migration %s: %v", e.Schema, m.Label(), pgerr.Describe(e.Err))
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -84,7 +87,7 @@ func (s *Set) Apply(ctx context.Context, tx pgx.Tx, schema string, opts *Options
 	if err != nil {
 		return res, err
 	}
-	res.From = lastVersion(applied)
+	res.From = len(applied)
 	res.To = res.From
 	pending, err := s.plan(schema, applied)
 	if err != nil {
@@ -92,7 +95,7 @@ func (s *Set) Apply(ctx context.Context, tx pgx.Tx, schema string, opts *Options
 	}
 	if opts.DryRun {
 		for _, m := range pending {
-			res.Applied, res.To = append(res.Applied, m.Version), m.Version
+			res.note(m)
 		}
 		return res, nil
 	}
@@ -114,11 +117,16 @@ func applyPending(ctx context.Context, tx pgx.Tx, schema string, pending []Migra
 			sql += ";\n" + after
 		}
 		if _, err := tx.Exec(ctx, sql); err != nil {
-			return &Error{Schema: schema, Version: m.Version, Name: m.Name, Err: err}
+			return &Error{Schema: schema, Line: m.Line, Version: m.Version, Name: m.Name, Err: err}
 		}
-		res.Applied, res.To = append(res.Applied, m.Version), m.Version
+		res.note(m)
 	}
 	return nil
+}
+
+// note records that m was (or in a dry run would be) applied.
+func (res *Result) note(m Migration) {
+	res.Applied, res.Labels, res.To = append(res.Applied, m.Version), append(res.Labels, m.Label()), res.To+1
 }
 
 // runAfter runs Options.After on its own, if there is one.
@@ -134,34 +142,28 @@ func runAfter(ctx context.Context, tx pgx.Tx, schema, after string) error {
 
 // plan checks the ledger against the set and returns what is pending.
 func (s *Set) plan(schema string, applied []Migration) ([]Migration, error) {
-	done := make(map[int]bool, len(applied))
+	done := make(map[key]bool, len(applied))
+	last := map[string]int{} // each line's highest applied version
 	for _, a := range applied {
-		m, ok := s.find(a.Version)
+		m, ok := s.find(a.Line, a.Version)
 		if !ok {
-			return nil, &Error{Schema: schema, Version: a.Version, Name: a.Name, Err: ErrUnknownVersion}
+			return nil, &Error{Schema: schema, Line: a.Line, Version: a.Version, Name: a.Name, Err: ErrUnknownVersion}
 		}
 		if m.Checksum != a.Checksum {
-			return nil, &Error{Schema: schema, Version: m.Version, Name: m.Name, Err: ErrEdited}
+			return nil, &Error{Schema: schema, Line: m.Line, Version: m.Version, Name: m.Name, Err: ErrEdited}
 		}
-		done[a.Version] = true
+		done[key{a.Line, a.Version}] = true
+		last[a.Line] = max(last[a.Line], a.Version)
 	}
-	last := lastVersion(applied)
 	var pending []Migration
 	for _, m := range s.migrations {
-		if done[m.Version] {
+		if done[key{m.Line, m.Version}] {
 			continue
 		}
-		if m.Version < last {
-			return nil, &Error{Schema: schema, Version: m.Version, Name: m.Name, Err: ErrOutOfOrder}
+		if m.Version < last[m.Line] {
+			return nil, &Error{Schema: schema, Line: m.Line, Version: m.Version, Name: m.Name, Err: ErrOutOfOrder}
 		}
 		pending = append(pending, m)
 	}
 	return pending, nil
-}
-
-func lastVersion(applied []Migration) int {
-	if len(applied) == 0 {
-		return 0
-	}
-	return applied[len(applied)-1].Version
 }

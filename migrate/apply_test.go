@@ -203,8 +203,8 @@ func TestApplyRefusesALedgerThatDisagreesWithTheSet(t *testing.T) {
 			if merr.Schema != schema || merr.Version != tc.version {
 				t.Errorf("error names schema %s version %d, want %s version %d", merr.Schema, merr.Version, schema, tc.version)
 			}
-			if last := before[len(before)-1].Version; res.From != last || res.To != last {
-				t.Errorf("result = %+v, want from and to %d: the schema's version", res, last)
+			if level := len(before); res.From != level || res.To != level {
+				t.Errorf("result = %+v, want from and to %d: the schema's level", res, level)
 			}
 			if got := ledger(t, pool); !slices.Equal(got, before) {
 				t.Errorf("ledger changed from %v to %v", before, got)

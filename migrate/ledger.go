@@ -17,10 +17,12 @@ const LedgerTable = "tenantry_migrations"
 
 // ledgerColumns defines the ledger table.
 const ledgerColumns = `(
-	version    integer PRIMARY KEY,
+	line       text NOT NULL DEFAULT '',
+	version    integer NOT NULL,
 	name       text NOT NULL,
 	checksum   text NOT NULL,
-	applied_at timestamptz NOT NULL DEFAULT now()
+	applied_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (line, version)
 )`
 
 // The ledger's statements name it qualified: they run before search_path
@@ -28,24 +30,32 @@ const ledgerColumns = `(
 // text differs per schema, so they go by the simple protocol, which leaves
 // pgx's statement cache alone.
 
-// ensureLedgerSQL creates the ledger when it is missing. It checks first,
-// in PL/pgSQL, because CREATE TABLE IF NOT EXISTS demands the CREATE
-// privilege on the schema even when the table exists, and a role that may
-// only read a current ledger can run Apply with nothing pending.
+// ensureLedgerSQL creates the ledger when it is missing, and gives a ledger
+// made before migration lines existed its line column (its rows are
+// Tenantry's own line, ""). It checks first, in PL/pgSQL, because CREATE
+// TABLE IF NOT EXISTS demands the CREATE privilege on the schema even when
+// the table exists, and a role that may only read a current ledger can run
+// Apply with nothing pending.
 func ensureLedgerSQL(schema string) string {
 	table := sqlquote.Ident(schema, LedgerTable)
-	body := "BEGIN IF to_regclass(" + sqlquote.Literal(table) + ") IS NULL THEN CREATE TABLE " + table + " " +
-		ledgerColumns + "; END IF; END"
+	lit := sqlquote.Literal(table)
+	body := "BEGIN IF to_regclass(" + lit + ") IS NULL THEN CREATE TABLE " + table + " " + ledgerColumns + "; " +
+		"ELSIF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass(" + lit + ") AND attname = 'line') THEN " +
+		"ALTER TABLE " + table + " ADD COLUMN line text NOT NULL DEFAULT '', DROP CONSTRAINT " +
+		sqlquote.Ident(LedgerTable+"_pkey") + ", ADD PRIMARY KEY (line, version); END IF; END"
 	return "DO " + sqlquote.Literal(body)
 }
 
+// selectLedgerSQL reads the ledger, with or without its line column (a dry
+// run reads ledgers it may not upgrade).
 func selectLedgerSQL(schema string) string {
-	return "SELECT version, name, checksum FROM " + sqlquote.Ident(schema, LedgerTable) + " ORDER BY version"
+	return "SELECT coalesce(to_jsonb(l)->>'line', ''), version, name, checksum FROM " +
+		sqlquote.Ident(schema, LedgerTable) + " l ORDER BY 1, version"
 }
 
 func insertLedgerSQL(schema string, m Migration) string {
-	return fmt.Sprintf("INSERT INTO %s (version, name, checksum) VALUES (%d, %s, %s)",
-		sqlquote.Ident(schema, LedgerTable), m.Version, sqlquote.Literal(m.Name), sqlquote.Literal(m.Checksum))
+	return fmt.Sprintf("INSERT INTO %s (line, version, name, checksum) VALUES (%s, %d, %s, %s)",
+		sqlquote.Ident(schema, LedgerTable), sqlquote.Literal(m.Line), m.Version, sqlquote.Literal(m.Name), sqlquote.Literal(m.Checksum))
 }
 
 // readLedger returns the migrations recorded in schema's ledger, which must
@@ -54,7 +64,7 @@ func readLedger(ctx context.Context, tx pgx.Tx, schema string) ([]Migration, err
 	rows, _ := tx.Query(ctx, selectLedgerSQL(schema), pgx.QueryExecModeSimpleProtocol)
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Migration, error) {
 		var m Migration
-		err := r.Scan(&m.Version, &m.Name, &m.Checksum)
+		err := r.Scan(&m.Line, &m.Version, &m.Name, &m.Checksum)
 		return m, err
 	})
 }
@@ -63,14 +73,14 @@ func readLedger(ctx context.Context, tx pgx.Tx, schema string) ([]Migration, err
 func ledgerRows(rows [][][]byte) ([]Migration, error) {
 	out := make([]Migration, 0, len(rows))
 	for _, r := range rows {
-		if len(r) != 3 {
-			return nil, fmt.Errorf("ledger row has %d columns, want 3", len(r))
+		if len(r) != 4 {
+			return nil, fmt.Errorf("ledger row has %d columns, want 4", len(r))
 		}
-		v, err := strconv.Atoi(string(r[0]))
+		v, err := strconv.Atoi(string(r[1]))
 		if err != nil {
-			return nil, fmt.Errorf("ledger version %q: %w", r[0], err)
+			return nil, fmt.Errorf("ledger version %q: %w", r[1], err)
 		}
-		out = append(out, Migration{Version: v, Name: string(r[1]), Checksum: string(r[2])})
+		out = append(out, Migration{Line: string(r[0]), Version: v, Name: string(r[2]), Checksum: string(r[3])})
 	}
 	return out, nil
 }
@@ -80,8 +90,8 @@ type Querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// Version returns the highest migration version recorded in schema's ledger,
-// or 0 when the schema has no ledger yet.
+// Version returns the level of schema: how many migrations its ledger
+// records (compare it with Set.Latest), or 0 when it has no ledger yet.
 func Version(ctx context.Context, q Querier, schema string) (int, error) {
 	table := sqlquote.Ident(schema, LedgerTable)
 	var exists bool
@@ -91,7 +101,7 @@ func Version(ctx context.Context, q Querier, schema string) (int, error) {
 	var v int
 	// Simple protocol: the text differs per schema (see the ledger's
 	// statements above).
-	err := q.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM "+table, pgx.QueryExecModeSimpleProtocol).Scan(&v)
+	err := q.QueryRow(ctx, "SELECT count(*) FROM "+table, pgx.QueryExecModeSimpleProtocol).Scan(&v)
 	return v, wrapVersion(schema, err)
 }
 

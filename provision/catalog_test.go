@@ -11,8 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/examples/items"
 	"github.com/tenantry/tenantry/migrate"
-	"github.com/tenantry/tenantry/migrations"
 	"github.com/tenantry/tenantry/provision"
 	"github.com/tenantry/tenantry/tenanttest"
 )
@@ -23,7 +23,7 @@ import (
 // columns, foreign keys, a partial index, a trigger and its function, a
 // SQL-standard function, views, a materialized view, a partitioned table,
 // row-level security with a policy and comments.
-var richMigration = migrate.Migration{Version: 900, Name: "rich", SQL: `
+var richMigration = appMigration("rich", `
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
 CREATE SEQUENCE invoice_numbers AS integer START 1000 INCREMENT 5 CACHE 3;
 CREATE TABLE invoices (
@@ -45,7 +45,7 @@ BEGIN
 END $$;
 CREATE TRIGGER invoices_touch BEFORE INSERT OR UPDATE ON invoices FOR EACH ROW EXECUTE FUNCTION invoices_touch();
 CREATE FUNCTION invoice_count() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT count(*) FROM invoices; END;
-CREATE VIEW big_invoices AS SELECT i.id, i.total, it.title FROM invoices i JOIN items it ON it.id = i.item_id WHERE i.total > 100;
+CREATE VIEW big_invoices AS SELECT i.id, i.total, it.name FROM invoices i JOIN items it ON it.id = i.item_id WHERE i.total > 100;
 CREATE MATERIALIZED VIEW invoice_totals AS SELECT item_id, sum(total) AS total FROM invoices GROUP BY item_id;
 CREATE TABLE events (id bigint GENERATED ALWAYS AS IDENTITY, at timestamptz NOT NULL) PARTITION BY RANGE (at);
 CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
@@ -53,12 +53,12 @@ ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
 CREATE POLICY invoices_positive ON invoices USING (total >= 0) WITH CHECK (total < 1000000);
 COMMENT ON TABLE invoices IS 'billing';
 COMMENT ON COLUMN invoices.total IS 'in the tenant''s currency';
-`}
+`)
 
-// richSet is the tenant set plus richMigration.
+// richSet is the items application's tenant set plus richMigration.
 func richSet(t *testing.T) *migrate.Set {
 	t.Helper()
-	set, err := migrations.Tenant().With("rich", richMigration)
+	set, err := items.TenantSet().With("rich", richMigration)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestSpareTenantCatalogMatchesColdTenant(t *testing.T) {
 	for _, mode := range modes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			env := tenanttest.Setup(t, mode.opts)
+			env := tenanttest.Setup(t, withItems(mode.opts))
 			sp := newSpareEnv(t, env, mode, &provision.Config{TenantMigrations: richSet(t), Spares: 1})
 			sp.refill(t, 1)
 			warm := sp.create(t, "warm", true)

@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -26,6 +27,9 @@ type Config struct {
 	// TenantMigrations is the set applied to each new schema. Default
 	// migrations.Tenant().
 	TenantMigrations *migrate.Set
+	// OwnerRole is the role of a first user (Request.Admin) whose Role is
+	// empty. Default auth.RoleOwner.
+	OwnerRole string
 	// StaticSchemas are names no tenant may take, beyond the built-in
 	// reserved ones. Default none.
 	StaticSchemas []string
@@ -154,7 +158,7 @@ func (p *Provisioner) prepare(req *Request) error {
 		admin := *req.Admin
 		req.Admin = &admin
 	}
-	return validateAdmin(req.Admin)
+	return validateAdmin(req.Admin, p.cfg.OwnerRole)
 }
 
 // create makes the tenant inside tx and returns it with the name of the
@@ -256,12 +260,12 @@ func (p *Provisioner) databaseOID(ctx context.Context, tx pgx.Tx) (uint32, error
 	return oid, nil
 }
 
-func validateAdmin(a *Admin) error {
+func validateAdmin(a *Admin, owner string) error {
 	if a == nil {
 		return nil
 	}
 	if a.Role == "" {
-		a.Role = auth.RoleOwner
+		a.Role = cmp.Or(owner, auth.RoleOwner)
 	}
 	u := auth.NewUser{Username: a.Username, Email: a.Email, Role: a.Role}
 	if err := u.Validate(); err != nil {

@@ -11,7 +11,8 @@ import (
 
 	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/auth"
-	"github.com/tenantry/tenantry/migrations"
+	"github.com/tenantry/tenantry/examples/items"
+	"github.com/tenantry/tenantry/migrate"
 	"github.com/tenantry/tenantry/provision"
 	"github.com/tenantry/tenantry/tenantdb"
 	"github.com/tenantry/tenantry/tenanttest"
@@ -27,6 +28,24 @@ var logins = []struct {
 }{
 	{"superuser", nil},
 	{"non-superuser", &tenanttest.Options{NonSuperuser: true}},
+}
+
+// withItems returns opts with the items application: the tenants of its
+// database, and the spares of a pool on it (see newSpareEnv), get
+// Tenantry's tables and then the application's items.
+func withItems(opts *tenanttest.Options) *tenanttest.Options {
+	o := tenanttest.Options{}
+	if opts != nil {
+		o = *opts
+	}
+	o.App = items.App()
+	return &o
+}
+
+// appMigration is the items application's next migration, after its items
+// table.
+func appMigration(name, sql string) migrate.Migration {
+	return migrate.Migration{Line: items.App().Name, Version: 2, Name: name, SQL: sql}
 }
 
 // acmeRequest is a valid request for the tenant acme with an owner.
@@ -76,7 +95,7 @@ func TestCreateMakesTheWholeTenant(t *testing.T) {
 	for _, login := range logins {
 		t.Run(login.name, func(t *testing.T) {
 			t.Parallel()
-			env := tenanttest.Setup(t, login.opts)
+			env := tenanttest.Setup(t, withItems(login.opts))
 			ten, err := env.Provisioner.Create(context.Background(), acmeRequest())
 			if err != nil {
 				t.Fatalf("Create: %v", err)
@@ -84,7 +103,7 @@ func TestCreateMakesTheWholeTenant(t *testing.T) {
 			assertRegistered(t, ten)
 			assertRole(t, env, ten)
 			assertTables(t, env, ten.SchemaName, "items", "tenantry_migrations", "users")
-			assertSchemaState(t, env, ten.SchemaName, migrations.Tenant().Latest())
+			assertSchemaState(t, env, ten.SchemaName, env.Sets.Tenant.Latest())
 			assertOwner(t, env, ten)
 			assertFootprint(t, env, footprint{tenants: 1, domains: 1, states: 1, schemas: 1, roles: 1})
 		})

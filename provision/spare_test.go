@@ -14,10 +14,10 @@ import (
 
 	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/auth"
+	"github.com/tenantry/tenantry/examples/items"
 	"github.com/tenantry/tenantry/fleet"
 	"github.com/tenantry/tenantry/internal/pgerr"
 	"github.com/tenantry/tenantry/migrate"
-	"github.com/tenantry/tenantry/migrations"
 	"github.com/tenantry/tenantry/provision"
 	"github.com/tenantry/tenantry/tenantdb"
 	"github.com/tenantry/tenantry/tenanttest"
@@ -48,13 +48,17 @@ type spareEnv struct {
 }
 
 // newSpareEnv wires a provisioner configured by cfg (with the mode's role
-// setting) to env. A cfg.OnClaim runs after the claim is recorded.
+// setting) to env; without cfg.TenantMigrations, it makes env's tenants (see
+// withItems). A cfg.OnClaim runs after the claim is recorded.
 func newSpareEnv(t *testing.T, env *tenanttest.Env, mode spareMode, cfg *provision.Config) *spareEnv {
 	t.Helper()
 	s := &spareEnv{Env: env, claims: make(map[string]string),
 		db: tenantdb.New(env.Pool, &tenantdb.Config{DisableRoles: mode.noRoles})}
 	c := *cfg
 	c.DisableRoles = mode.noRoles
+	if c.TenantMigrations == nil {
+		c.TenantMigrations = env.Sets.Tenant
+	}
 	c.OnClaim = func(ctx context.Context, tx pgx.Tx, cl provision.Claim) error {
 		s.mu.Lock()
 		s.claims[cl.Tenant.SchemaName] = cl.Spare // a claim rolled back may come again
@@ -121,7 +125,7 @@ func TestCreateTakesASpareThenGoesCold(t *testing.T) {
 	for _, mode := range modes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			env := tenanttest.Setup(t, mode.opts)
+			env := tenanttest.Setup(t, withItems(mode.opts))
 			s := newSpareEnv(t, env, mode, &provision.Config{Spares: 1})
 			s.refill(t, 1)
 			warm := s.create(t, "warm", true)
@@ -131,7 +135,7 @@ func TestCreateTakesASpareThenGoesCold(t *testing.T) {
 			cold := s.create(t, "cold", false)
 			for _, ten := range []*tenantry.Tenant{warm, cold} {
 				assertTables(t, env, ten.SchemaName, "items", "tenantry_migrations", "users")
-				assertSchemaState(t, env, ten.SchemaName, migrations.Tenant().Latest())
+				assertSchemaState(t, env, ten.SchemaName, env.Sets.Tenant.Latest())
 				assertWorks(t, s, ten)
 			}
 			if names := spareNames(t, s.p); len(names) != 0 {
@@ -151,7 +155,7 @@ func assertWorks(t *testing.T, s *spareEnv, ten *tenantry.Tenant) {
 		if err := tx.QueryRow(context.Background(), "SELECT username FROM users").Scan(&username); err != nil {
 			return err
 		}
-		_, err := tx.Exec(context.Background(), "INSERT INTO items (title) VALUES ('first')")
+		_, err := tx.Exec(context.Background(), "INSERT INTO items (name) VALUES ('first')")
 		return err
 	})
 	if err != nil {
@@ -189,14 +193,14 @@ func TestPoolOffLeavesSparesAlone(t *testing.T) {
 func TestSpareBehindTheSetIsUsedOnlyAfterMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	env := tenanttest.Setup(t, nil)
+	env := tenanttest.Setup(t, withItems(nil))
 	old := newSpareEnv(t, env, modes[0], &provision.Config{Spares: 2})
 	old.refill(t, 2)
 	set := notesSet(t)
 	s := newSpareEnv(t, env, modes[0], &provision.Config{TenantMigrations: set, Spares: 2})
 	for _, sp := range mustSpares(t, s.p) {
-		if sp.Current || sp.Version != migrations.Tenant().Latest() {
-			t.Errorf("spare %+v: want version %d, not current", sp, migrations.Tenant().Latest())
+		if sp.Current || sp.Version != env.Sets.Tenant.Latest() {
+			t.Errorf("spare %+v: want level %d, not current", sp, env.Sets.Tenant.Latest())
 		}
 	}
 	cold := s.create(t, "cold", false)
@@ -214,11 +218,12 @@ func TestSpareBehindTheSetIsUsedOnlyAfterMigration(t *testing.T) {
 	assertSchemaState(t, env, warm.SchemaName, set.Latest())
 }
 
-// notesSet is the tenant set plus a migration adding a table notes.
+// notesSet is the items application's tenant set plus a migration adding a
+// table notes.
 func notesSet(t *testing.T) *migrate.Set {
 	t.Helper()
-	set, err := migrations.Tenant().With("notes", migrate.Migration{Version: 100, Name: "notes",
-		SQL: "CREATE TABLE notes (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, body text NOT NULL)"})
+	set, err := items.TenantSet().With("notes", appMigration("notes",
+		"CREATE TABLE notes (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, body text NOT NULL)"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,25 +244,29 @@ func mustSpares(t *testing.T, p *provision.Provisioner) []provision.Spare {
 // match, and corrects the summary so that it is not tried again.
 func TestSpareWhoseLedgerDisagreesIsPassedOver(t *testing.T) {
 	t.Parallel()
+	// The spare is made at the items application's level; the summary then
+	// says it is at the level of notesSet, the claiming provisioner's set.
+	ahead := fmt.Sprintf(`UPDATE public.tenantry_schema_state SET version = %d WHERE schema_name = '_tenantry_spare_1';`,
+		notesSet(t).Latest())
+	notes := appMigration("notes", "")
 	tests := []struct {
 		name      string
 		tamper    string // run against the spare _tenantry_spare_1 and its row
 		wantError string // in the spare's recorded error; "" for none
-		version   int    // the spare's recorded version afterwards
+		version   int    // the spare's recorded level afterwards
 	}{
-		{"summary ahead of ledger", `UPDATE public.tenantry_schema_state SET version = 100 WHERE schema_name = '_tenantry_spare_1'`,
-			"", migrations.Tenant().Latest()},
-		{"migration edited", `UPDATE public.tenantry_schema_state SET version = 100 WHERE schema_name = '_tenantry_spare_1';
-			INSERT INTO _tenantry_spare_1.tenantry_migrations (version, name, checksum) VALUES (100, 'notes', 'not the checksum')`,
-			"edited", 100},
-		{"migration unknown", `UPDATE public.tenantry_schema_state SET version = 100 WHERE schema_name = '_tenantry_spare_1';
-			INSERT INTO _tenantry_spare_1.tenantry_migrations (version, name, checksum) VALUES (99, 'gone', 'x')`,
-			"missing from this binary", 100},
+		{"summary ahead of ledger", ahead, "", items.TenantSet().Latest()},
+		{"migration edited", ahead + fmt.Sprintf(`INSERT INTO _tenantry_spare_1.tenantry_migrations (line, version, name, checksum)
+			VALUES ('%s', %d, 'notes', 'not the checksum')`, notes.Line, notes.Version),
+			"edited", notesSet(t).Latest()},
+		{"migration unknown", ahead + fmt.Sprintf(`INSERT INTO _tenantry_spare_1.tenantry_migrations (line, version, name, checksum)
+			VALUES ('%s', 99, 'gone', 'x')`, notes.Line),
+			"missing from this binary", notesSet(t).Latest()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			env := tenanttest.Setup(t, nil)
+			env := tenanttest.Setup(t, withItems(nil))
 			newSpareEnv(t, env, modes[0], &provision.Config{Spares: 1}).refill(t, 1)
 			if _, err := env.Pool.Exec(context.Background(), tt.tamper); err != nil {
 				t.Fatal(err)
@@ -267,7 +276,7 @@ func TestSpareWhoseLedgerDisagreesIsPassedOver(t *testing.T) {
 			spares := mustSpares(t, s.p)
 			if len(spares) != 1 || spares[0].Current || spares[0].Version != tt.version ||
 				!strings.Contains(spares[0].Error, tt.wantError) || (tt.wantError == "") != (spares[0].Error == "") {
-				t.Errorf("spare after the refused claim = %+v; want version %d, error containing %q", spares, tt.version, tt.wantError)
+				t.Errorf("spare after the refused claim = %+v; want level %d, error containing %q", spares, tt.version, tt.wantError)
 			}
 		})
 	}
@@ -338,7 +347,7 @@ func TestFailedCreateLeavesTheSpareInThePool(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			env := tenanttest.Setup(t, nil)
+			env := tenanttest.Setup(t, withItems(nil))
 			if tt.prepare != nil {
 				tt.prepare(t, env)
 			}
@@ -399,7 +408,7 @@ func TestCreateTxInTheCallersTransaction(t *testing.T) {
 		t.Run(fmt.Sprintf("spares=%d", spares), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			env := tenanttest.Setup(t, nil)
+			env := tenanttest.Setup(t, withItems(nil))
 			s := newSpareEnv(t, env, modes[0], &provision.Config{Spares: spares})
 			s.refill(t, spares)
 			before := spareCatalogIf(t, env, spares)
@@ -570,8 +579,8 @@ const captureSQL = `CREATE FUNCTION item_count() RETURNS bigint LANGUAGE sql SET
 
 func TestRefillRefusesMigrationsThatKeepTheSchemaName(t *testing.T) {
 	t.Parallel()
-	env := tenanttest.Setup(t, nil)
-	set, err := migrations.Tenant().With("capture", migrate.Migration{Version: 100, Name: "capture", SQL: captureSQL})
+	env := tenanttest.Setup(t, withItems(nil))
+	set, err := env.Sets.Tenant.With("capture", appMigration("capture", captureSQL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -594,7 +603,7 @@ func TestRefillRefusesMigrationsThatKeepTheSchemaName(t *testing.T) {
 // over and marked failed.
 func TestClaimPassesOverASpareThatKeepsItsName(t *testing.T) {
 	t.Parallel()
-	env := tenanttest.Setup(t, nil)
+	env := tenanttest.Setup(t, withItems(nil))
 	s := newSpareEnv(t, env, modes[0], &provision.Config{Spares: 1})
 	s.refill(t, 1)
 	if _, err := env.Pool.Exec(context.Background(), "SET search_path = _tenantry_spare_1; "+captureSQL+"; RESET search_path"); err != nil {
@@ -620,7 +629,7 @@ func TestClaimPassesOverSpareUnderMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := migrations.Tenant().Apply(ctx, tx, "_tenantry_spare_1", nil); err != nil {
+	if _, err := env.Sets.Tenant.Apply(ctx, tx, "_tenantry_spare_1", nil); err != nil {
 		t.Fatal(err)
 	}
 	s.create(t, "busy", false)

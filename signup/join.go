@@ -102,7 +102,7 @@ func (s *Service) Decide(ctx context.Context, t *tenantry.Tenant, id, actor int6
 				return err
 			}
 			u, err := auth.CreateUser(ctx, tx, auth.NewUser{Username: username(out.Email), Email: out.Email,
-				PasswordHash: hash, Role: auth.RoleMember})
+				PasswordHash: hash, Role: s.memberRole()})
 			if errors.Is(err, auth.ErrUserExists) {
 				return ErrEmailRegistered
 			}

@@ -66,6 +66,9 @@ type Config struct {
 	BaseDomain string
 	// StaticSchemas are names no tenant may take. Default none.
 	StaticSchemas []string
+	// MemberRole is the role of a user who joins a tenant through an
+	// approved join request or auto-join. Default auth.RoleMember.
+	MemberRole string
 	// TTL is how long a verification link works. Default 24 hours.
 	TTL time.Duration
 	// RepeatWindow is how long after verifying the same link still answers
@@ -337,4 +340,12 @@ func retryable(err error) bool {
 	code := pgerr.Code(err)
 	return errors.Is(err, tenantry.ErrTenantExists) || errors.Is(err, tenantry.ErrDomainTaken) ||
 		code == pgerr.UniqueViolation || code == "40001" || code == "40P01"
+}
+
+// memberRole is the role of users who join an existing tenant.
+func (s *Service) memberRole() string {
+	if s.cfg.MemberRole == "" {
+		return auth.RoleMember
+	}
+	return s.cfg.MemberRole
 }

@@ -197,7 +197,7 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, p *pending) (*Result, e
 	}
 	t, err := s.cfg.Provisioner.CreateTx(ctx, tx, provision.Request{
 		Slug: slug, Name: p.company, Domain: domain,
-		Admin: &provision.Admin{Username: username(p.email), Email: p.email, PasswordHash: p.passwordHash, Role: auth.RoleOwner},
+		Admin: &provision.Admin{Username: username(p.email), Email: p.email, PasswordHash: p.passwordHash}, // the provisioner's owner role
 	})
 	if err != nil {
 		return nil, err
@@ -239,7 +239,7 @@ func (s *Service) join(ctx context.Context, tx pgx.Tx, p *pending, tenantID int6
 		return nil, err
 	}
 	u, err := auth.CreateUser(ctx, tx, auth.NewUser{Username: username(p.email), Email: p.email,
-		PasswordHash: p.passwordHash, Role: auth.RoleMember})
+		PasswordHash: p.passwordHash, Role: s.memberRole()})
 	if errors.Is(err, auth.ErrUserExists) {
 		return nil, ErrEmailRegistered
 	}

@@ -73,7 +73,7 @@ var bouncerScenarios = []struct {
 	{"callback error", func(t *testing.T, f *fixture) {
 		errBoom := errors.New("boom")
 		err := f.db.InTenant(context.Background(), f.a, func(tx *tenantdb.Tx) error {
-			if _, err := tx.Exec(context.Background(), "INSERT INTO items (title) VALUES ('lost')"); err != nil {
+			if _, err := tx.Exec(context.Background(), "INSERT INTO items (name) VALUES ('lost')"); err != nil {
 				return err
 			}
 			return errBoom
@@ -84,7 +84,7 @@ var bouncerScenarios = []struct {
 	}},
 	{"failing statement", func(t *testing.T, f *fixture) {
 		err := f.db.InTenant(context.Background(), f.a, func(tx *tenantdb.Tx) error {
-			if _, err := tx.Exec(context.Background(), "INSERT INTO items (title) VALUES ('lost')"); err != nil {
+			if _, err := tx.Exec(context.Background(), "INSERT INTO items (name) VALUES ('lost')"); err != nil {
 				return err
 			}
 			_, err := tx.Exec(context.Background(), "SELECT 1/0")
@@ -106,7 +106,7 @@ var bouncerScenarios = []struct {
 			}
 		}()
 		_ = f.db.InTenant(context.Background(), f.a, func(tx *tenantdb.Tx) error {
-			if _, err := tx.Exec(context.Background(), "INSERT INTO items (title) VALUES ('lost')"); err != nil {
+			if _, err := tx.Exec(context.Background(), "INSERT INTO items (name) VALUES ('lost')"); err != nil {
 				t.Error(err)
 			}
 			panic("oops")
@@ -116,7 +116,7 @@ var bouncerScenarios = []struct {
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
 		err := f.db.InTenant(ctx, f.a, func(tx *tenantdb.Tx) error {
-			if _, err := tx.Exec(ctx, "INSERT INTO items (title) VALUES ('lost')"); err != nil {
+			if _, err := tx.Exec(ctx, "INSERT INTO items (name) VALUES ('lost')"); err != nil {
 				return err
 			}
 			_, err := tx.Exec(ctx, "SELECT pg_sleep(10)")
@@ -152,7 +152,7 @@ var bouncerScenarios = []struct {
 	}},
 	{"failing pipeline", func(t *testing.T, f *fixture) {
 		b := &pgx.Batch{}
-		b.Queue("INSERT INTO items (title) VALUES ('lost')")
+		b.Queue("INSERT INTO items (name) VALUES ('lost')")
 		b.Queue("SELECT count(*) FROM tenant_alpha.items")
 		expectCode(t, f.db.Pipeline(context.Background(), f.b, b), "42501")
 	}},
@@ -243,7 +243,7 @@ func stateOfNextClient(t *testing.T, url, setSQL string) clientState {
 		t.Fatalf("the second client got server process %d, not %d: PgBouncer did not hand it the first client's server connection", s.pid, pid)
 	}
 	if resolves {
-		if err := second.QueryRow(ctx, "SELECT coalesce(string_agg(title, ','), '') FROM items").Scan(&s.items); err != nil {
+		if err := second.QueryRow(ctx, "SELECT coalesce(string_agg(name, ','), '') FROM items").Scan(&s.items); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -260,12 +260,12 @@ func stateOfNextClient(t *testing.T, url, setSQL string) clientState {
 // were opened for and read only that tenant's marker.
 func TestManyClientsShareFewServerConnectionsWithoutLeaks(t *testing.T) {
 	const clients, rounds = 32, 24
-	env := tenanttest.Setup(t, &tenanttest.Options{NonSuperuser: true})
+	env := tenanttest.Setup(t, withItems(&tenanttest.Options{NonSuperuser: true}))
 	var tenants []*tenantry.Tenant
 	for _, slug := range []string{"alpha", "beta", "gamma", "delta"} {
 		ten := env.CreateTenant(t, slug)
 		err := env.DB.InTenant(context.Background(), ten, func(tx *tenantdb.Tx) error {
-			_, err := tx.Exec(context.Background(), "INSERT INTO items (title) VALUES ($1)", marker(ten))
+			_, err := tx.Exec(context.Background(), "INSERT INTO items (name) VALUES ($1)", marker(ten))
 			return err
 		})
 		if err != nil {
@@ -361,7 +361,7 @@ var leakOps = []struct {
 }{
 	{"commit", func(db *tenantdb.DB, own, _ *tenantry.Tenant) error {
 		return db.InTenant(context.Background(), own, func(tx *tenantdb.Tx) error {
-			tag, err := tx.Exec(context.Background(), "UPDATE items SET description = $1 WHERE title = $2", "committed for "+own.Slug, marker(own))
+			tag, err := tx.Exec(context.Background(), "UPDATE items SET description = $1 WHERE name = $2", "committed for "+own.Slug, marker(own))
 			if err == nil && tag.RowsAffected() != 1 {
 				err = fmt.Errorf("the update of %s's marker touched %d rows", own.Slug, tag.RowsAffected())
 			}
@@ -371,7 +371,7 @@ var leakOps = []struct {
 	{"rollback", func(db *tenantdb.DB, own, _ *tenantry.Tenant) error {
 		errRollback := errors.New("roll back")
 		err := db.InTenant(context.Background(), own, func(tx *tenantdb.Tx) error {
-			if _, err := tx.Exec(context.Background(), "INSERT INTO items (title) VALUES ('lost')"); err != nil {
+			if _, err := tx.Exec(context.Background(), "INSERT INTO items (name) VALUES ('lost')"); err != nil {
 				return err
 			}
 			return errRollback
@@ -380,7 +380,7 @@ var leakOps = []struct {
 	}},
 	{"failing statement", func(db *tenantdb.DB, own, _ *tenantry.Tenant) error {
 		err := db.InTenant(context.Background(), own, func(tx *tenantdb.Tx) error {
-			if _, err := tx.Exec(context.Background(), "INSERT INTO items (title) VALUES ('lost')"); err != nil {
+			if _, err := tx.Exec(context.Background(), "INSERT INTO items (name) VALUES ('lost')"); err != nil {
 				return err
 			}
 			_, err := tx.Exec(context.Background(), "SELECT 1/0")
@@ -399,7 +399,7 @@ var leakOps = []struct {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 		defer cancel()
 		err := db.InTenant(ctx, own, func(tx *tenantdb.Tx) error {
-			if _, err := tx.Exec(ctx, "INSERT INTO items (title) VALUES ('lost')"); err != nil {
+			if _, err := tx.Exec(ctx, "INSERT INTO items (name) VALUES ('lost')"); err != nil {
 				return err
 			}
 			_, err := tx.Exec(ctx, "SELECT pg_sleep(5)")
@@ -417,7 +417,7 @@ var leakOps = []struct {
 			}
 		}()
 		_ = db.InTenant(context.Background(), own, func(tx *tenantdb.Tx) error {
-			if _, err := tx.Exec(context.Background(), "INSERT INTO items (title) VALUES ('lost')"); err != nil {
+			if _, err := tx.Exec(context.Background(), "INSERT INTO items (name) VALUES ('lost')"); err != nil {
 				return err
 			}
 			panic("oops")
@@ -434,7 +434,7 @@ var leakOps = []struct {
 	}},
 	{"pipeline", func(db *tenantdb.DB, own, _ *tenantry.Tenant) error {
 		b := &pgx.Batch{}
-		b.Queue("UPDATE items SET description = $1 WHERE title = $2", "piped for "+own.Slug, marker(own)).Exec(func(tag pgconn.CommandTag) error {
+		b.Queue("UPDATE items SET description = $1 WHERE name = $2", "piped for "+own.Slug, marker(own)).Exec(func(tag pgconn.CommandTag) error {
 			if tag.RowsAffected() != 1 {
 				return fmt.Errorf("the update of %s's marker touched %d rows", own.Slug, tag.RowsAffected())
 			}
@@ -444,7 +444,7 @@ var leakOps = []struct {
 	}},
 	{"failing pipeline", func(db *tenantdb.DB, own, _ *tenantry.Tenant) error {
 		b := &pgx.Batch{}
-		b.Queue("INSERT INTO items (title) VALUES ('lost')")
+		b.Queue("INSERT INTO items (name) VALUES ('lost')")
 		b.Queue("SELECT 1/0")
 		return expectPgCode(db.Pipeline(context.Background(), own, b), "22012")
 	}},
@@ -460,7 +460,7 @@ func checkBinding(tx *tenantdb.Tx, ten *tenantry.Tenant) error {
 	var titles []string
 	err := tx.QueryRow(context.Background(), `SELECT current_setting('search_path'), current_user::text,
 		current_setting('role'), current_setting('tenantry.tenant_id'),
-		(SELECT array_agg(title ORDER BY title) FROM items)`).Scan(&path, &user, &role, &tid, &titles)
+		(SELECT array_agg(name ORDER BY name) FROM items)`).Scan(&path, &user, &role, &tid, &titles)
 	if err != nil {
 		return fmt.Errorf("read the binding: %w", err)
 	}
@@ -473,7 +473,7 @@ func checkPipelineBinding(db *tenantdb.DB, ten *tenantry.Tenant) error {
 	var titles []string
 	b := &pgx.Batch{}
 	b.Queue(`SELECT current_setting('search_path'), current_user::text, current_setting('role'),
-		current_setting('tenantry.tenant_id'), (SELECT array_agg(title ORDER BY title) FROM items)`).
+		current_setting('tenantry.tenant_id'), (SELECT array_agg(name ORDER BY name) FROM items)`).
 		QueryRow(func(r pgx.Row) error { return r.Scan(&path, &user, &role, &tid, &titles) })
 	if err := db.Pipeline(context.Background(), ten, b); err != nil {
 		return err
@@ -533,7 +533,7 @@ func assertOnlyMarker(t *testing.T, env *tenanttest.Env, ten *tenantry.Tenant) {
 	t.Helper()
 	var titles, descriptions []string
 	err := env.DB.InTenant(context.Background(), ten, func(tx *tenantdb.Tx) error {
-		return tx.QueryRow(context.Background(), "SELECT array_agg(title), array_agg(description) FROM items").Scan(&titles, &descriptions)
+		return tx.QueryRow(context.Background(), "SELECT array_agg(name), array_agg(description) FROM items").Scan(&titles, &descriptions)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/examples/items"
 	"github.com/tenantry/tenantry/tenantdb"
 	"github.com/tenantry/tenantry/tenanttest"
 )
@@ -34,9 +35,20 @@ type fixture struct {
 	db   *tenantdb.DB  // tenant transactions on that one connection
 }
 
+// withItems returns opts with the items application, whose tenants have
+// the items table the tests write and read.
+func withItems(opts *tenanttest.Options) *tenanttest.Options {
+	o := tenanttest.Options{}
+	if opts != nil {
+		o = *opts
+	}
+	o.App = items.App()
+	return &o
+}
+
 func setup(t *testing.T, opts *tenanttest.Options) *fixture {
 	t.Helper()
-	env := tenanttest.Setup(t, opts)
+	env := tenanttest.Setup(t, withItems(opts))
 	f := &fixture{env: env, a: env.CreateTenant(t, "alpha"), b: env.CreateTenant(t, "beta")}
 	cfg, err := pgxpool.ParseConfig(env.URL)
 	if err != nil {
@@ -50,7 +62,7 @@ func setup(t *testing.T, opts *tenanttest.Options) *fixture {
 	f.db = tenantdb.New(f.one, nil)
 	for _, ten := range []*tenantry.Tenant{f.a, f.b} {
 		err := f.db.InTenant(context.Background(), ten, func(tx *tenantdb.Tx) error {
-			_, err := tx.Exec(context.Background(), "INSERT INTO items (title) VALUES ($1)", "item of "+ten.Slug)
+			_, err := tx.Exec(context.Background(), "INSERT INTO items (name) VALUES ($1)", "item of "+ten.Slug)
 			return err
 		})
 		if err != nil {
@@ -105,7 +117,7 @@ func TestTransactionIsBoundToItsTenant(t *testing.T) {
 				var titles []string
 				var role, tid string
 				err := f.db.InTenant(context.Background(), ten, func(tx *tenantdb.Tx) error {
-					rows, _ := tx.Query(context.Background(), "SELECT title FROM items")
+					rows, _ := tx.Query(context.Background(), "SELECT name FROM items")
 					for rows.Next() {
 						var s string
 						if err := rows.Scan(&s); err != nil {
@@ -137,7 +149,7 @@ func TestOtherTenantsSchemaIsDenied(t *testing.T) {
 	queries := []string{
 		"SELECT count(*) FROM tenant_beta.items",
 		"SELECT count(*) FROM tenant_beta.users",
-		"INSERT INTO tenant_beta.items (title) VALUES ('planted')",
+		"INSERT INTO tenant_beta.items (name) VALUES ('planted')",
 		"SELECT count(*) FROM public.tenants",
 		"SELECT count(*) FROM public.domains",
 	}
@@ -169,7 +181,7 @@ func TestPanicInsideTransactionLeavesNothing(t *testing.T) {
 			}
 		}()
 		_ = f.db.InTenant(context.Background(), f.a, func(tx *tenantdb.Tx) error {
-			if _, err := tx.Exec(context.Background(), "INSERT INTO items (title) VALUES ('lost')"); err != nil {
+			if _, err := tx.Exec(context.Background(), "INSERT INTO items (name) VALUES ('lost')"); err != nil {
 				t.Fatal(err)
 			}
 			panic("oops")
@@ -184,7 +196,7 @@ func TestCancelledContextLeavesNothing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	err := f.db.InTenant(ctx, f.a, func(tx *tenantdb.Tx) error {
-		if _, err := tx.Exec(ctx, "INSERT INTO items (title) VALUES ('lost')"); err != nil {
+		if _, err := tx.Exec(ctx, "INSERT INTO items (name) VALUES ('lost')"); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, "SELECT pg_sleep(10)")
@@ -215,7 +227,7 @@ func TestSavepointRollbackKeepsTheBinding(t *testing.T) {
 			return err
 		}
 		var title string
-		return tx.QueryRow(ctx, "SELECT title FROM items").Scan(&title)
+		return tx.QueryRow(ctx, "SELECT name FROM items").Scan(&title)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -228,7 +240,7 @@ func TestRolesOffStillBindsSearchPath(t *testing.T) {
 	db := tenantdb.New(f.one, &tenantdb.Config{DisableRoles: true})
 	var title, role, session string
 	err := db.InTenant(context.Background(), f.b, func(tx *tenantdb.Tx) error {
-		return tx.QueryRow(context.Background(), "SELECT (SELECT title FROM items), current_user, session_user").Scan(&title, &role, &session)
+		return tx.QueryRow(context.Background(), "SELECT (SELECT name FROM items), current_user, session_user").Scan(&title, &role, &session)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -269,7 +281,7 @@ func TestPipelineIsBoundAndLeavesNothing(t *testing.T) {
 			var title, role string
 			var n int
 			b := &pgx.Batch{}
-			b.Queue("SELECT title FROM items").QueryRow(func(r pgx.Row) error { return r.Scan(&title) })
+			b.Queue("SELECT name FROM items").QueryRow(func(r pgx.Row) error { return r.Scan(&title) })
 			b.Queue("SELECT current_user, (SELECT count(*) FROM items)").QueryRow(func(r pgx.Row) error { return r.Scan(&role, &n) })
 			if err := f.db.Pipeline(ctx, f.b, b); err != nil {
 				t.Fatal(err)
@@ -279,7 +291,7 @@ func TestPipelineIsBoundAndLeavesNothing(t *testing.T) {
 			}
 			f.assertClean(t)
 			bad := &pgx.Batch{}
-			bad.Queue("INSERT INTO items (title) VALUES ('lost')")
+			bad.Queue("INSERT INTO items (name) VALUES ('lost')")
 			bad.Queue("SELECT count(*) FROM tenant_alpha.items")
 			err := f.db.Pipeline(ctx, f.b, bad)
 			var pgErr *pgconn.PgError

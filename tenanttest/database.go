@@ -6,7 +6,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantry/tenantry/app"
 	"github.com/tenantry/tenantry/internal/scratchdb"
+	"github.com/tenantry/tenantry/migrations"
 )
 
 // Options adjust NewDatabase. The zero value is a database owned by the
@@ -20,9 +22,27 @@ type Options struct {
 	// database on, such as StartCluster returns. Default: the test server
 	// (AdminURL).
 	AdminURL string
+	// App is the application whose migrations the database and its tenants
+	// get: Tenantry's own, then the application's. Default nil: Tenantry's
+	// own alone.
+	App *app.App
 }
 
-// NewDatabase creates a database migrated with the shared set and returns
+// sets returns the migration sets of opts.App, or Tenantry's own.
+func (opts *Options) sets(t testing.TB) app.Sets {
+	t.Helper()
+	if opts == nil || opts.App == nil {
+		return app.Sets{Shared: migrations.Shared(), Tenant: migrations.Tenant()}
+	}
+	sets, err := opts.App.Sets(nil)
+	if err != nil {
+		t.Fatalf("tenanttest: application %s: %v", opts.App.Name, err)
+	}
+	return sets
+}
+
+// NewDatabase creates a database migrated with the shared set (of
+// opts.App when set) and returns
 // its URL. The database, its tenants' roles and its owner role (with
 // NonSuperuser) are dropped when t ends.
 func NewDatabase(t testing.TB, opts *Options) string {
@@ -35,7 +55,7 @@ func NewDatabase(t testing.TB, opts *Options) string {
 		admin = AdminURL(t)
 	}
 	db, err := scratchdb.Create(context.Background(), admin,
-		scratchdb.Options{Prefix: "tenantry_test_", NonSuperuser: opts.NonSuperuser})
+		scratchdb.Options{Prefix: "tenantry_test_", NonSuperuser: opts.NonSuperuser, Shared: opts.sets(t).Shared})
 	if err != nil {
 		t.Fatalf("tenanttest: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/app"
 	"github.com/tenantry/tenantry/provision"
 	"github.com/tenantry/tenantry/registry"
 	"github.com/tenantry/tenantry/tenantdb"
@@ -15,6 +16,7 @@ import (
 
 // Env is a fresh database with the library's parts wired to it.
 type Env struct {
+	Sets        app.Sets // the migration sets of the database and its tenants
 	URL         string
 	Pool        *pgxpool.Pool
 	Registry    *registry.Registry
@@ -23,17 +25,25 @@ type Env struct {
 }
 
 // Setup creates a fresh database (see NewDatabase) and wires a pool, a
-// registry, a tenantdb.DB and a provisioner to it.
+// registry, a tenantdb.DB and a provisioner to it; with opts.App, the
+// provisioner makes tenants with the application's migrations and its
+// owner role.
 func Setup(t testing.TB, opts *Options) *Env {
 	t.Helper()
 	url := NewDatabase(t, opts)
 	pool := Pool(t, url)
+	sets := opts.sets(t)
+	pcfg := &provision.Config{TenantMigrations: sets.Tenant}
+	if opts != nil && opts.App != nil {
+		pcfg.OwnerRole = opts.App.Owner()
+	}
 	return &Env{
+		Sets:        sets,
 		URL:         url,
 		Pool:        pool,
 		Registry:    registry.New(pool, nil),
 		DB:          tenantdb.New(pool, nil),
-		Provisioner: provision.New(pool, nil),
+		Provisioner: provision.New(pool, pcfg),
 	}
 }
 

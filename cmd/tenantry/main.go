@@ -1,12 +1,11 @@
-// Command tenantry is the Tenantry server and operator CLI; see package cli.
+// Command tenantry is the Tenantry server and operator CLI for the
+// reference application (package examples/items), built through the same
+// entry point as any application: cli.Run.
 package main
 
 import (
-	"os"
-
 	"github.com/tenantry/tenantry/cli"
+	"github.com/tenantry/tenantry/examples/items"
 )
 
-func main() {
-	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-}
+func main() { cli.Run(items.App()) }

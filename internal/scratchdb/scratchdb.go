@@ -19,6 +19,7 @@ import (
 
 	"github.com/tenantry/tenantry/fleet"
 	"github.com/tenantry/tenantry/internal/sqlquote"
+	"github.com/tenantry/tenantry/migrate"
 	"github.com/tenantry/tenantry/tenantdb"
 )
 
@@ -30,6 +31,9 @@ type Options struct {
 	// new role with LOGIN NOINHERIT CREATEROLE and no superuser rights: how
 	// an application should log in in production. It also owns public.
 	NonSuperuser bool
+	// Shared is the shared migration set applied. Default
+	// migrations.Shared().
+	Shared *migrate.Set
 }
 
 // DB is a scratch database.
@@ -58,7 +62,7 @@ func Create(ctx context.Context, adminURL string, opts Options) (*DB, error) {
 	if err := db.create(ctx); err != nil {
 		return nil, err
 	}
-	if err := migrateShared(ctx, db.URL); err != nil {
+	if err := migrateShared(ctx, db.URL, opts.Shared); err != nil {
 		return nil, fmt.Errorf("migrate %s: %w", db.Name, err)
 	}
 	return db, nil
@@ -140,13 +144,13 @@ func dropRoles(ctx context.Context, conn *pgx.Conn, prefix, owner string) error 
 	return nil
 }
 
-func migrateShared(ctx context.Context, url string) error {
+func migrateShared(ctx context.Context, url string, shared *migrate.Set) error {
 	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	report, err := fleet.New(pool, nil).Migrate(ctx, []fleet.Schema{{Name: "public", Kind: fleet.KindPublic}}, nil)
+	report, err := fleet.New(pool, &fleet.Config{Shared: shared}).Migrate(ctx, []fleet.Schema{{Name: "public", Kind: fleet.KindPublic}}, nil)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,7 @@
--- The example application's data: a tenant's items.
+-- The reference application's data: a tenant's items.
 CREATE TABLE items (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    title       text NOT NULL CHECK (char_length(title) BETWEEN 1 AND 200),
+    name        text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 200),
     description text NOT NULL DEFAULT '' CHECK (char_length(description) <= 10000),
     created_by  bigint REFERENCES users (id) ON DELETE SET NULL,
     created_at  timestamptz NOT NULL DEFAULT now(),
