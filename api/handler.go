@@ -49,6 +49,9 @@ type Config struct {
 	// either, the platform API is not served (404). Default nil.
 	Provisioner *provision.Provisioner
 	Registry    *registry.Registry
+	// MemberRole is the role of a user created through the API without
+	// one. Default auth.RoleMember.
+	MemberRole string
 	// Routes are the application's route hooks (app.App.Routes), called
 	// once the built-in operations are registered. Default none.
 	Routes []func(*Routes) error

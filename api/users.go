@@ -76,7 +76,9 @@ func (s *server) registerUsers(api huma.API) {
 		auth.UsersManage, http.StatusNoContent, 409), s.deleteUser)
 }
 
-func (s *server) manager() auth.Manager { return auth.Manager{Policy: s.cfg.Policy} }
+func (s *server) manager() auth.Manager {
+	return auth.Manager{Policy: s.cfg.Policy, DefaultRole: s.cfg.MemberRole}
+}
 
 func (s *server) listUsers(ctx context.Context, in *listUsersInput) (*usersOutput, error) {
 	out := &usersOutput{Body: Page[auth.User]{Limit: in.Limit, Offset: in.Offset}}

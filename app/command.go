@@ -28,13 +28,12 @@ type Command struct {
 	// Short describes the command in one line. Required.
 	Short string
 	// Run runs the command once, against the whole database: myapp NAME
-	// ARGS. Default nil: the command runs only per schema.
+	// ARGS. Default nil: the command runs only per schema, through run.
 	Run func(ctx context.Context, env *Env, args []string) error
 	// Schema runs the command in one selected schema, in a transaction of
 	// its own that commits when it returns nil: myapp run SELECTORS NAME
-	// ARGS, as django-pgschemas' runschema. Without Run, myapp NAME ARGS is
-	// the same as myapp run NAME ARGS with the selectors given. Default
-	// nil: the command does not run per schema.
+	// ARGS, as django-pgschemas' runschema. Default nil: the command does
+	// not run per schema.
 	Schema func(ctx context.Context, s *Scope, args []string) error
 }
 

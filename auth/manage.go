@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -76,6 +77,9 @@ type Changes struct {
 // so concurrent changes of one tenant's users run one after another.
 type Manager struct {
 	Policy Policy
+	// DefaultRole is the role of a user created without one. Default
+	// RoleMember.
+	DefaultRole string
 }
 
 // mayTouch checks that actor may act on a user whose role is from and will
@@ -98,7 +102,7 @@ func (m Manager) mayTouch(actor *User, from, to string) error {
 // Create adds a user on behalf of actor.
 func (m Manager) Create(ctx context.Context, q Querier, actor *User, nu NewUser) (*User, error) {
 	if nu.Role == "" {
-		nu.Role = RoleMember
+		nu.Role = cmp.Or(m.DefaultRole, RoleMember)
 	}
 	if err := m.mayTouch(actor, nu.Role, nu.Role); err != nil {
 		return nil, err

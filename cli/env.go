@@ -207,7 +207,16 @@ func (d *deps) newProvisioner(pool *pgxpool.Pool, log *slog.Logger) *provision.P
 	s := d.settings
 	return provision.New(pool, &provision.Config{TenantMigrations: d.sets.Tenant, OwnerRole: s.app.Owner(),
 		StaticSchemas: s.staticSchemas, DisableRoles: s.disableRoles,
-		Spares: s.spares, OnClaim: d.refillAfterClaim, Logger: log})
+		Spares: s.spares, OnClaim: d.refillAfterClaim, OnCreate: d.seedAfterCreate, Logger: log})
+}
+
+// seedAfterCreate queues the application's seed hooks for a new tenant in
+// the transaction that makes it, whichever command or endpoint makes it.
+func (d *deps) seedAfterCreate(ctx context.Context, tx pgx.Tx, t *tenantry.Tenant) error {
+	if len(d.settings.app.Seeds) == 0 {
+		return nil
+	}
+	return d.jobs.EnqueueSeed(ctx, tx, t.ID)
 }
 
 // refillAfterClaim queues a spare-pool refill in the transaction that

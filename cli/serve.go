@@ -74,7 +74,7 @@ func (a *app) serve(ctx context.Context, d *deps, log *slog.Logger, ready func(n
 		return err
 	}
 	h, err := api.NewHandler(&api.Config{Pool: d.pool, Resolver: d.registry, DB: d.db, Signer: signer,
-		Policy: d.policy, Shared: d.sets.Shared, Routes: a.routes(), Without: a.spec.Without,
+		Policy: d.policy, MemberRole: a.spec.Member(), Shared: d.sets.Shared, Routes: a.routes(), Without: a.spec.Without,
 		FallbackDomains: a.fallbackDomains(d.settings), Logger: log,
 		Provisioner: d.provisioner, Registry: d.registry, Signup: signups})
 	if err != nil {

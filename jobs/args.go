@@ -73,6 +73,13 @@ type SeedArgs struct {
 // Kind returns KindSeed.
 func (SeedArgs) Kind() string { return KindSeed }
 
+// InsertOpts makes a tenant's seed job unique: whoever enqueues it (the
+// provisioner's OnCreate, signup), a tenant is seeded by one job, and a
+// second enqueue while or after it runs adds nothing.
+func (SeedArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
 // RefillArgs tops up the provisioner's pool of spare schemas
 // (Config.Refiller). Refills may run at once, in one process or several:
 // the provisioner's lock makes them take turns. EnqueueRefill adds none

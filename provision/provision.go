@@ -47,6 +47,12 @@ type Config struct {
 	// then runs only if the tenant is committed). An error it returns fails
 	// the create, which then leaves nothing behind. Default none.
 	OnClaim func(ctx context.Context, tx pgx.Tx, c Claim) error
+	// OnCreate, when set, is called inside the creating transaction for
+	// every tenant made, from a spare or not, once its registry rows and
+	// first user exist: a server enqueues the tenant's seed job there, so
+	// it runs only if the tenant commits. An error rolls the creation
+	// back. Default nil.
+	OnCreate func(ctx context.Context, tx pgx.Tx, t *tenantry.Tenant) error
 	// DeleteLocks is the most locks one step of Delete may take, counted as
 	// the objects its DROP ... CASCADE statements delete. Default: half the
 	// server's max_locks_per_transaction, read at each Delete: PostgreSQL's
@@ -195,6 +201,11 @@ func (p *Provisioner) create(ctx context.Context, tx pgx.Tx, req *Request) (*ten
 	}
 	if err := audit.Record(ctx, tx, audit.Event{TenantID: t.ID, Action: audit.TenantCreated, Target: t.Slug, Details: details}); err != nil {
 		return nil, "", err
+	}
+	if p.cfg.OnCreate != nil {
+		if err := p.cfg.OnCreate(ctx, tx, t); err != nil {
+			return nil, "", fmt.Errorf("after making tenant %s: %w", t.Slug, err)
+		}
 	}
 	if d.spare != "" && p.cfg.OnClaim != nil {
 		if err := p.cfg.OnClaim(ctx, tx, Claim{Tenant: t, Spare: d.spare}); err != nil {
