@@ -128,4 +128,3 @@ func consoleDelete(ctx context.Context, tx *tenantdb.Tx, id int64) error {
 	}
 	return nil
 }
-
