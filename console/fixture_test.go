@@ -283,3 +283,5 @@ func (w testWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(b)))
 	return len(b), nil
 }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
