@@ -37,6 +37,7 @@ var funcs = template.FuncMap{
 	"day":  func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 	"add":  func(a, b int) int { return a + b },
 	"list": func(s ...string) []string { return s },
+	"sub":  func(a, b int) int { return a - b },
 }
 
 // parsePages parses each page with the layout it is drawn in.
