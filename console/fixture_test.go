@@ -4,10 +4,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +43,7 @@ type fixture struct {
 	srv         *httptest.Server
 	alpha, beta *tenantry.Tenant
 	smtp        *tenanttest.SMTPServer
+	port        string // the server's, on 127.0.0.1
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -52,8 +55,14 @@ func newFixture(t *testing.T) *fixture {
 		Password: "operator-password"}); err != nil {
 		t.Fatal(err)
 	}
+	var con *console.Console
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.port = strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	svc := f.signupService(t)
-	con, err := console.New(&console.Config{Pool: env.Pool, DB: env.DB, Sections: []console.Section{items.ConsoleSection()},
+	con, err = console.New(&console.Config{Pool: env.Pool, DB: env.DB, Sections: []console.Section{items.ConsoleSection()},
 		Signup: svc, Registry: env.Registry, Provisioner: env.Provisioner, TenantMigrations: env.Sets.Tenant,
 		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
 	if err != nil {
@@ -69,7 +78,10 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv = httptest.NewServer(h)
+	f.srv = httptest.NewUnstartedServer(h)
+	f.srv.Listener.Close()
+	f.srv.Listener = ln
+	f.srv.Start()
 	t.Cleanup(f.srv.Close)
 	return f
 }
@@ -96,7 +108,7 @@ func (f *fixture) signupService(t *testing.T) *signup.Service {
 		_ = j.Stop(ctx)
 	})
 	svc, err := signup.New(signup.Config{Pool: f.env.Pool, Provisioner: f.env.Provisioner, Jobs: j,
-		BaseURL: "http://" + baseDomain + ":" + "80"})
+		BaseURL: "http://" + baseDomain + ":" + f.port})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,12 @@ var funcs = template.FuncMap{
 	"add":  func(a, b int) int { return a + b },
 	"list": func(s ...string) []string { return s },
 	"sub":  func(a, b int) int { return a - b },
+	"short": func(s string) string {
+		if r := []rune(s); len(r) > 120 {
+			return string(r[:119]) + "…"
+		}
+		return s
+	},
 }
 
 // parsePages parses each page with the layout it is drawn in.
