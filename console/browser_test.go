@@ -120,6 +120,7 @@ func navigates(a chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Void] 
 }
 
 func TestBrowserLogInThenCreateEditAndDeleteAnItem(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.tab(t)
 	b.do("login page", chromedp.Navigate(b.url("alpha.test", "/")), chromedp.WaitVisible(chromedp.CSS("#username")))
@@ -153,6 +154,7 @@ func TestBrowserLogInThenCreateEditAndDeleteAnItem(t *testing.T) {
 }
 
 func TestBrowserAddAUser(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.tab(t)
 	b.login("alpha.test", "owner", "owner-password")
@@ -176,6 +178,7 @@ func TestBrowserAddAUser(t *testing.T) {
 }
 
 func TestBrowserApproveAJoinRequest(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.addJoinRequest(t, f.alpha, "jo@alpha-corp.test")
 	b := f.tab(t)
@@ -189,6 +192,7 @@ func TestBrowserApproveAJoinRequest(t *testing.T) {
 }
 
 func TestBrowserOperatorCreatesAndSuspendsATenant(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.tab(t)
 	b.login(baseDomain, "op", "operator-password")
@@ -221,6 +225,7 @@ func TestBrowserOperatorCreatesAndSuspendsATenant(t *testing.T) {
 }
 
 func TestBrowserTenantCookieOnAnotherTenantsHostIsNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.tab(t)
 	b.login("alpha.test", "owner", "owner-password")
@@ -254,6 +259,7 @@ func TestBrowserTenantCookieOnAnotherTenantsHostIsNothing(t *testing.T) {
 }
 
 func TestBrowserFormWithAForgedTokenIsRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.tab(t)
 	b.login("alpha.test", "owner", "owner-password")
@@ -273,6 +279,7 @@ func TestBrowserFormWithAForgedTokenIsRefused(t *testing.T) {
 var linkPattern = regexp.MustCompile(`http://\S+/signup/verify\S*`)
 
 func TestBrowserTheLinkAfterSignupLandsOnAPage(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.tab(t)
 	b.do("signup",
@@ -306,9 +313,41 @@ func TestBrowserTheLinkAfterSignupLandsOnAPage(t *testing.T) {
 }
 
 func TestBrowserAPIDocs(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.tab(t)
 	b.do("docs", chromedp.Navigate(b.url("alpha.test", "/api/docs")), chromedp.WaitVisible(chromedp.CSS("#op-createItem")))
 	b.see("docs", "/api/items", "Schemas")
 	b.shot("api-docs")
+}
+
+func TestBrowserLogInByKeyboardAndOnAPhone(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b := f.tab(t)
+	focused := func() string {
+		id, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.activeElement.id || document.activeElement.className`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	b.do("login page", chromedp.EmulateViewport(375, 812), chromedp.Navigate(b.url("alpha.test", "/admin/login/")),
+		chromedp.WaitVisible(chromedp.CSS("#username")))
+	b.shot("phone-login")
+	if got := focused(); got != "username" {
+		t.Fatalf("the login page starts with %q focused, not the username", got)
+	}
+	b.do("type", chromedp.KeyEvent("owner"), chromedp.KeyEvent("\t"))
+	if got := focused(); got != "password" {
+		t.Fatalf("Tab from the username reaches %q", got)
+	}
+	b.do("submit by Enter", navigates(chromedp.KeyEvent("owner-password\r")))
+	b.see("home", "Items", "Users")
+	b.do("items", chromedp.Navigate(b.url("alpha.test", "/admin/items/")), chromedp.WaitVisible(chromedp.CSS("#q")))
+	b.shot("phone-items")
+	width, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	if err != nil || width > 375 {
+		t.Fatalf("the items page is %d wide on a 375 px screen (%v)", width, err)
+	}
 }

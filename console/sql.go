@@ -32,7 +32,7 @@ const (
 	// tenantFilter: $1 search (slug, name or a domain, any case, LIKE's
 	// wildcards escaped), $2 status, $3 plan; "" for any.
 	tenantFilter = ` WHERE ($1 = '' OR t.slug ILIKE '%' || $1 || '%' OR t.name ILIKE '%' || $1 || '%'
-			OR EXISTS (SELECT FROM public.domains d WHERE d.tenant_id = t.id AND d.domain ILIKE '%' || $1 || '%'))
+			OR t.id IN (SELECT d.tenant_id FROM public.domains d WHERE d.domain ILIKE '%' || $1 || '%'))
 		AND ($2 = '' OR t.status = $2) AND ($3 = '' OR t.plan = $3)`
 	// listTenantsSQL is a page of $5 tenants after slug $4, by slug: the
 	// unique index on slug makes each page one index range, however deep.

@@ -8,6 +8,7 @@ import (
 )
 
 func TestLoginThenItemsCreateEditDelete(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.browser(t, "alpha.test")
 	expect(t, "console before login", b.get("/admin/items/"), http.StatusSeeOther)
@@ -37,6 +38,7 @@ func TestLoginThenItemsCreateEditDelete(t *testing.T) {
 }
 
 func TestLoginRefusedAndThrottledLikeTheAPI(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.browser(t, "alpha.test")
 	for i := 0; i < 10; i++ {
@@ -51,6 +53,7 @@ func TestLoginRefusedAndThrottledLikeTheAPI(t *testing.T) {
 }
 
 func TestLogoutEndsTheSession(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.browser(t, "alpha.test")
 	b.login("/admin/", "owner", "owner-password")
@@ -62,6 +65,7 @@ func TestLogoutEndsTheSession(t *testing.T) {
 }
 
 func TestRootLeadsToTheConsole(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	p := f.browser(t, "alpha.test").get("/")
 	if p.Status != http.StatusSeeOther || p.Location != "/admin/" {
