@@ -49,7 +49,7 @@ func newSignupFixtureWith(t *testing.T, limits signup.Limits) *signupFixture {
 		t.Fatal(err)
 	}
 	var j *jobs.Jobs
-	prov := provision.New(env.Pool, &provision.Config{Spares: 1,
+	prov := provision.New(env.Pool, &provision.Config{Spares: 1, TenantMigrations: env.Sets.Tenant, OwnerRole: items.App().Owner(),
 		OnClaim: func(ctx context.Context, tx pgx.Tx, _ provision.Claim) error { return j.EnqueueRefill(ctx, tx) }})
 	if _, err := prov.Refill(context.Background()); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantry/tenantry/examples/items"
 	"github.com/tenantry/tenantry/jobs"
 	"github.com/tenantry/tenantry/tenantdb"
 	"github.com/tenantry/tenantry/tenanttest"
@@ -220,9 +221,13 @@ func queueRefill(t *testing.T, pool *pgxpool.Pool) {
 // killed one's leadership expires.
 func startRescuer(t *testing.T, pool *pgxpool.Pool, smtpURL string) {
 	t.Helper()
-	s := (&app{getenv: os.Getenv, lookupEnv: os.LookupEnv}).settings()
+	s := (&app{spec: items.App(), getenv: os.Getenv, lookupEnv: os.LookupEnv}).settings()
 	s.smtpURL = smtpURL
-	d := &deps{settings: s}
+	sets, err := s.app.Sets(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &deps{settings: s, sets: sets}
 	m, err := mailer(s, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
