@@ -21,6 +21,7 @@ import (
 	"github.com/tenantry/tenantry/provision"
 	"github.com/tenantry/tenantry/signup"
 	"github.com/tenantry/tenantry/tenanttest"
+	"github.com/tenantry/tenantry/tenanttest/smtptest"
 )
 
 // signupFixture is the server with signup on the base domain example.test,
@@ -28,7 +29,7 @@ import (
 // server the test started, and a spare pool of one.
 type signupFixture struct {
 	*apiFixture
-	smtp        *tenanttest.SMTPServer
+	smtp        *smtptest.Server
 	provisioner *provision.Provisioner
 }
 
@@ -43,7 +44,7 @@ func newSignupFixture(t *testing.T) *signupFixture {
 func newSignupFixtureWith(t *testing.T, limits signup.Limits) *signupFixture {
 	t.Helper()
 	env := tenanttest.Setup(t, withItems)
-	smtp := tenanttest.StartSMTP(t)
+	smtp := smtptest.Start(t)
 	sender, err := mail.New(mail.Config{URL: smtp.URL, From: "Tenantry <no-reply@example.test>"})
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/tenantry/tenantry/jobs"
 	"github.com/tenantry/tenantry/tenantdb"
 	"github.com/tenantry/tenantry/tenanttest"
+	"github.com/tenantry/tenantry/tenanttest/smtptest"
 )
 
 // TestHungMailServerLeavesHTTPServing runs "tenantry serve" with its
@@ -30,7 +31,7 @@ func TestHungMailServerLeavesHTTPServing(t *testing.T) {
 	url := setupCLI(t)
 	mustRun(t, "migrate")
 	mustRun(t, "demo")
-	hung := tenanttest.StartHungSMTP(t)
+	hung := smtptest.StartHung(t)
 	const stuck = 12
 	_, lines := startTenantry(t, []string{"TENANTRY_ADDR=127.0.0.1:0", "TENANTRY_SMTP_URL=" + hung.URL,
 		"TENANTRY_WORKERS=" + fmt.Sprint(stuck), "TENANTRY_SPARES=0",
@@ -136,7 +137,7 @@ func TestKilledWorkersJobsAreRescued(t *testing.T) {
 	mustRun(t, "demo")
 	ctx := context.Background()
 	pool := tenanttest.Pool(t, url)
-	hung := tenanttest.StartHungSMTP(t)
+	hung := smtptest.StartHung(t)
 
 	// The refill deletes from the fleet summary after taking the spare
 	// pool's lock: a SHARE lock held here makes it wait.
@@ -170,7 +171,7 @@ func TestKilledWorkersJobsAreRescued(t *testing.T) {
 	if err := blocker.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
-	smtp := tenanttest.StartSMTP(t)
+	smtp := smtptest.Start(t)
 	startRescuer(t, pool, smtp.URL)
 	smtp.WaitFor(t, "demo@school1.example.com", jobWait, "Welcome to")
 	waitLong(t, "every job completed", func() bool {
