@@ -12,7 +12,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/tenantry/tenantry/tenanttest"
+	"github.com/tenantry/tenantry/tenanttest/browsertest"
 )
 
 // tab is a tab of the test binary's headless Chromium on the fixture.
@@ -24,7 +24,7 @@ type tab struct {
 
 func (f *fixture) tab(t *testing.T) *tab {
 	t.Helper()
-	return &tab{t: t, f: f, ctx: tenanttest.Tab(t)}
+	return &tab{t: t, f: f, ctx: browsertest.Tab(t)}
 }
 
 // url is the fixture's address of path on host.
@@ -85,7 +85,7 @@ func (b *tab) shot(name string) {
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
-	dir := tenanttest.ArtefactDir(b.t, "console")
+	dir := browsertest.ArtefactDir(b.t, "console")
 	file := filepath.Join(dir, unsafeName.ReplaceAllString(strings.ToLower(name), "-")+".png")
 	if err := os.WriteFile(file, png, 0o644); err != nil {
 		b.t.Fatal(err)

@@ -27,6 +27,7 @@ import (
 	"github.com/tenantry/tenantry/signup"
 	"github.com/tenantry/tenantry/tenantdb"
 	"github.com/tenantry/tenantry/tenanttest"
+	"github.com/tenantry/tenantry/tenanttest/smtptest"
 )
 
 func TestMain(m *testing.M) { tenanttest.Main(m) }
@@ -42,7 +43,7 @@ type fixture struct {
 	env         *tenanttest.Env
 	srv         *httptest.Server
 	alpha, beta *tenantry.Tenant
-	smtp        *tenanttest.SMTPServer
+	smtp        *smtptest.Server
 	port        string // the server's, on 127.0.0.1
 }
 
@@ -90,7 +91,7 @@ func newFixture(t *testing.T) *fixture {
 // worked by job workers that run while the test does.
 func (f *fixture) signupService(t *testing.T) *signup.Service {
 	t.Helper()
-	f.smtp = tenanttest.StartSMTP(t)
+	f.smtp = smtptest.Start(t)
 	sender, err := mail.New(mail.Config{URL: f.smtp.URL, From: "Tenantry <no-reply@example.test>"})
 	if err != nil {
 		t.Fatal(err)

@@ -118,22 +118,41 @@ func (c *Console) operatorLogin(w http.ResponseWriter, r *http.Request) {
 		c.loginRefused(w, r, v, http.StatusUnprocessableEntity, "Type your username (or email) and your password.")
 		return
 	}
-	ctx := r.Context()
-	o, err := auth.AuthenticateOperator(ctx, c.cfg.Pool, login, password, clientOf(r))
+	o, err := auth.AuthenticateOperator(r.Context(), c.cfg.Pool, login, password, clientOf(r))
 	if err != nil {
-		if errors.Is(err, auth.ErrBadCredentials) {
-			if aerr := audit.Record(ctx, c.cfg.Pool, audit.Event{Action: audit.OperatorLoginFails, Target: login,
-				Actor: audit.Actor{Kind: audit.ActorAnonymous, Name: login}, Details: map[string]any{"via": "console"}}); aerr != nil {
-				c.internal(w, r, aerr)
-				return
-			}
+		if aerr := c.auditOperatorFailure(r.Context(), login, err); aerr != nil {
+			c.internal(w, r, aerr)
+			return
 		}
 		c.loginFailed(w, r, v, err)
 		return
 	}
+	tok, err := c.startOperatorSession(r.Context(), o)
+	if err != nil {
+		c.internal(w, r, err)
+		return
+	}
+	c.setCookie(w, r, operatorCookie, tok, c.cfg.SessionTTL)
+	c.setCookie(w, r, loginCookie, "", -1)
+	http.Redirect(w, r, v.Form["next"], http.StatusSeeOther)
+}
+
+// auditOperatorFailure records a refused operator login, as the platform
+// API does.
+func (c *Console) auditOperatorFailure(ctx context.Context, login string, err error) error {
+	if !errors.Is(err, auth.ErrBadCredentials) {
+		return nil
+	}
+	return audit.Record(ctx, c.cfg.Pool, audit.Event{Action: audit.OperatorLoginFails, Target: login,
+		Actor: audit.Actor{Kind: audit.ActorAnonymous, Name: login}, Details: map[string]any{"via": "console"}})
+}
+
+// startOperatorSession records o's login and stores a new session, whose
+// cookie token it returns.
+func (c *Console) startOperatorSession(ctx context.Context, o *auth.Operator) (string, error) {
 	tok, hash := newToken()
 	csrf, _ := newToken()
-	err = pgx.BeginFunc(ctx, c.cfg.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, c.cfg.Pool, func(tx pgx.Tx) error {
 		if err := audit.Record(ctx, tx, audit.Event{Action: audit.OperatorLoggedIn, Target: o.Username,
 			Actor: operatorActor(o), Details: map[string]any{"via": "console"}}); err != nil {
 			return err
@@ -145,12 +164,9 @@ func (c *Console) operatorLogin(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		c.internal(w, r, err)
-		return
+		return "", fmt.Errorf("start operator session: %w", err)
 	}
-	c.setCookie(w, r, operatorCookie, tok, c.cfg.SessionTTL)
-	c.setCookie(w, r, loginCookie, "", -1)
-	http.Redirect(w, r, v.Form["next"], http.StatusSeeOther)
+	return tok, nil
 }
 
 func (c *Console) operatorLogout(w http.ResponseWriter, r *http.Request, o *operatorReq) {

@@ -1,7 +1,9 @@
 package console
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -80,25 +82,7 @@ func (c *Console) tenantList(w http.ResponseWriter, r *http.Request, o *operator
 		c.fail(w, r, http.StatusBadRequest, v, msg)
 		return
 	}
-	ctx := r.Context()
-	search := likeEscape(d.Search)
-	rows, err := c.cfg.Pool.Query(ctx, listTenantsSQL, search, d.Status, d.Plan, after, pageSize+1)
-	if err == nil {
-		d.Rows, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (tenantRow, error) {
-			var t tenantRow
-			err := row.Scan(&t.Slug, &t.Name, &t.Status, &t.Plan, &t.CreatedAt, &t.Domain, &t.Version, &t.Error)
-			t.Behind = c.latest() > 0 && t.Version < c.latest()
-			return t, err
-		})
-	}
-	if err == nil {
-		err = c.cfg.Pool.QueryRow(ctx, countTenantsSQL, search, d.Status, d.Plan).Scan(&d.Total)
-	}
-	if err == nil {
-		rows, _ := c.cfg.Pool.Query(ctx, plansSQL)
-		d.Plans, err = pgx.CollectRows(rows, pgx.RowTo[string])
-	}
-	if err != nil {
+	if err := c.readTenants(r.Context(), d, after); err != nil {
 		c.internal(w, r, err)
 		return
 	}
@@ -111,10 +95,38 @@ func (c *Console) tenantList(w http.ResponseWriter, r *http.Request, o *operator
 	if after != "" {
 		d.First = "?" + filter.Encode()
 	}
-	d.Latest = c.latest()
 	v.Notice = tenantNotice(r)
 	v.Data = d
 	c.render(w, r, http.StatusOK, "tenants", v)
+}
+
+// readTenants fills d with the page of tenants after slug after (one more
+// than a page, to tell whether another follows), how many match in all,
+// and the plans to filter by.
+func (c *Console) readTenants(ctx context.Context, d *tenantListData, after string) error {
+	search := likeEscape(d.Search)
+	d.Latest = c.latest()
+	rows, err := c.cfg.Pool.Query(ctx, listTenantsSQL, search, d.Status, d.Plan, after, pageSize+1)
+	if err != nil {
+		return fmt.Errorf("list tenants: %w", err)
+	}
+	d.Rows, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (tenantRow, error) {
+		var t tenantRow
+		err := row.Scan(&t.Slug, &t.Name, &t.Status, &t.Plan, &t.CreatedAt, &t.Domain, &t.Version, &t.Error)
+		t.Behind = d.Latest > 0 && t.Version < d.Latest
+		return t, err
+	})
+	if err != nil {
+		return fmt.Errorf("list tenants: %w", err)
+	}
+	if err := c.cfg.Pool.QueryRow(ctx, countTenantsSQL, search, d.Status, d.Plan).Scan(&d.Total); err != nil {
+		return fmt.Errorf("count tenants: %w", err)
+	}
+	rows, _ = c.cfg.Pool.Query(ctx, plansSQL)
+	if d.Plans, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		return fmt.Errorf("list plans: %w", err)
+	}
+	return nil
 }
 
 func tenantNotice(r *http.Request) string {

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -39,23 +40,7 @@ func (c *Console) changePassword(w http.ResponseWriter, r *http.Request, m *memb
 		c.formRefused(w, r, v, map[string]string{"confirm": "The two new passwords differ."})
 		return
 	}
-	tok, hash := newToken()
-	var authErr error
-	err := c.cfg.DB.InTenant(r.Context(), m.t, func(tx *tenantdb.Tx) error {
-		if _, err := auth.Authenticate(r.Context(), tx, m.user.Username, current, clientOf(r)); err != nil {
-			authErr = err
-			return nil // commit the failure's record
-		}
-		if err := auth.ChangePassword(r.Context(), tx, m.user.ID, next); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(r.Context(), endUserSessionsSQL, m.user.ID); err != nil {
-			return err
-		}
-		// Seconds: the session must begin after the change it survives.
-		_, err := tx.Exec(r.Context(), insertTenantSessionSQL, hash, m.user.ID, m.sess.csrf, c.cfg.SessionTTL.Seconds())
-		return err
-	})
+	tok, authErr, err := c.replacePassword(r.Context(), m, current, next, clientOf(r))
 	switch {
 	case errors.Is(authErr, auth.ErrBadCredentials):
 		c.formRefused(w, r, v, map[string]string{"current": "This is not your current password."})
@@ -72,6 +57,31 @@ func (c *Console) changePassword(w http.ResponseWriter, r *http.Request, m *memb
 		c.setCookie(w, r, tenantCookie, tok, c.cfg.SessionTTL)
 		http.Redirect(w, r, Prefix+"profile/?done=password", http.StatusSeeOther)
 	}
+}
+
+// replacePassword checks m's current password (a wrong one counts as a
+// failed login), sets the new one, ends m's user's sessions and starts a
+// new one for this browser, whose cookie token it returns; or why the
+// current password was refused (authErr), or what failed.
+func (c *Console) replacePassword(ctx context.Context, m *member, current, next, client string) (tok string, authErr, err error) {
+	tok, hash := newToken()
+	err = c.cfg.DB.InTenant(ctx, m.t, func(tx *tenantdb.Tx) error {
+		if _, err := auth.Authenticate(ctx, tx, m.user.Username, current, client); err != nil {
+			authErr = err
+			return nil // commit the failure's record
+		}
+		if err := auth.ChangePassword(ctx, tx, m.user.ID, next); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, endUserSessionsSQL, m.user.ID); err != nil {
+			return err
+		}
+		// In the change's transaction: the session begins when the
+		// password changed, so it survives the change.
+		_, err := tx.Exec(ctx, insertTenantSessionSQL, hash, m.user.ID, m.sess.csrf, c.cfg.SessionTTL.Seconds())
+		return err
+	})
+	return tok, authErr, err
 }
 
 // loginFailedProfile answers a throttled password check.

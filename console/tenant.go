@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net"
 	"net/http"
@@ -61,24 +62,7 @@ func (c *Console) tenantLogin(w http.ResponseWriter, r *http.Request) {
 		c.loginRefused(w, r, v, http.StatusUnprocessableEntity, "Type your username (or email) and your password.")
 		return
 	}
-	tok, hash := newToken()
-	csrf, _ := newToken()
-	var authErr error
-	err := c.cfg.DB.InTenant(r.Context(), t, func(tx *tenantdb.Tx) error {
-		u, err := auth.Authenticate(r.Context(), tx, login, password, clientOf(r))
-		if aerr := auditLogin(r.Context(), tx, t, login, u, err); aerr != nil {
-			return aerr
-		}
-		if err != nil {
-			authErr = err
-			return nil // commit the failure's record
-		}
-		if _, err := tx.Exec(r.Context(), pruneTenantSessionsSQL); err != nil {
-			return err
-		}
-		_, err = tx.Exec(r.Context(), insertTenantSessionSQL, hash, u.ID, csrf, c.cfg.SessionTTL.Seconds())
-		return err
-	})
+	tok, authErr, err := c.startTenantSession(r.Context(), t, login, password, clientOf(r))
 	if err != nil {
 		c.internal(w, r, err)
 		return
@@ -90,6 +74,34 @@ func (c *Console) tenantLogin(w http.ResponseWriter, r *http.Request) {
 	c.setCookie(w, r, tenantCookie, tok, c.cfg.SessionTTL)
 	c.setCookie(w, r, loginCookie, "", -1)
 	http.Redirect(w, r, v.Form["next"], http.StatusSeeOther)
+}
+
+// startTenantSession checks a login in one transaction of t, recording its
+// outcome, and stores a new session when it succeeds: it returns the
+// session's cookie token, or why the login was refused (authErr), or what
+// failed.
+func (c *Console) startTenantSession(ctx context.Context, t *tenantry.Tenant, login, password, client string) (tok string, authErr, err error) {
+	tok, hash := newToken()
+	csrf, _ := newToken()
+	err = c.cfg.DB.InTenant(ctx, t, func(tx *tenantdb.Tx) error {
+		u, err := auth.Authenticate(ctx, tx, login, password, client)
+		if aerr := auditLogin(ctx, tx, t, login, u, err); aerr != nil {
+			return aerr
+		}
+		if err != nil {
+			authErr = err
+			return nil // commit the failure's record
+		}
+		if _, err := tx.Exec(ctx, pruneTenantSessionsSQL); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, insertTenantSessionSQL, hash, u.ID, csrf, c.cfg.SessionTTL.Seconds())
+		return err
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("log in to %s: %w", t.Slug, err)
+	}
+	return tok, authErr, nil
 }
 
 // loginFormAllowed checks the login form's CSRF token (403 without it).

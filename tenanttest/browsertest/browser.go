@@ -1,4 +1,4 @@
-package tenanttest
+package browsertest
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/tenantry/tenantry/tenanttest"
 )
 
 // EnvRequireBrowser names the variable that decides what Tab does when no
@@ -41,7 +43,7 @@ func findChromium() (string, error) {
 
 // Tab returns the context of a new tab of the test binary's headless
 // Chromium, closed when t ends; the browser starts on first use with a
-// fresh profile and stops when the test binary exits (Main). Every host
+// fresh profile and stops when the test binary exits (tenanttest.Main). Every host
 // name resolves to 127.0.0.1, each tab keeps its own cookies, so a test server on a loopback port is
 // reached as http://acme.test:<port>/ and no request leaves the machine.
 // Without Chromium the test is skipped, or fails when EnvRequireBrowser is
@@ -51,15 +53,15 @@ func Tab(t testing.TB) context.Context {
 	browser.once.Do(startBrowser)
 	if browser.err != nil {
 		if os.Getenv(EnvRequireBrowser) == "1" {
-			t.Fatalf("tenanttest: %v (%s=1)", browser.err, EnvRequireBrowser)
+			t.Fatalf("browsertest: %v (%s=1)", browser.err, EnvRequireBrowser)
 		}
-		t.Skipf("tenanttest: %v; set %s=1 to fail instead of skipping", browser.err, EnvRequireBrowser)
+		t.Skipf("browsertest: %v; set %s=1 to fail instead of skipping", browser.err, EnvRequireBrowser)
 	}
 	// Each tab has a browser context of its own: its cookies are its own.
 	ctx, cancel := chromedp.NewContext(browser.ctx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil { // opens the tab
-		t.Fatalf("tenanttest: open a browser tab: %v", err)
+		t.Fatalf("browsertest: open a browser tab: %v", err)
 	}
 	return ctx
 }
@@ -95,6 +97,7 @@ func startBrowser() {
 	}
 	browser.ctx = bctx
 	browser.cancel = func() { cancelBrowser(); cancelAlloc() }
+	tenanttest.AtExit(stopBrowser)
 }
 
 // stopBrowser stops the test binary's Chromium, if it started one.
@@ -128,7 +131,7 @@ func ArtefactDir(t testing.TB, name string) string {
 	}
 	out := filepath.Join(root, name)
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatalf("tenanttest: artefacts: %v", err)
+		t.Fatalf("browsertest: artefacts: %v", err)
 	}
 	return out
 }
