@@ -12,6 +12,7 @@ import (
 
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/internal/pgerr"
+	"github.com/tenantry/tenantry/metrics"
 	"github.com/tenantry/tenantry/migrate"
 	"github.com/tenantry/tenantry/migrations"
 	"github.com/tenantry/tenantry/provision"
@@ -61,6 +62,10 @@ type Config struct {
 	// (/api/signup/ and its HTML pages) and join requests and email domains
 	// on tenant hosts. Without it, none of these is served (404). Default nil.
 	Signup *signup.Service
+	// Metrics, when set, is served at /metrics on the fallback domains
+	// (never on a tenant's host): usually metrics.Metrics.Handler. Default
+	// nil: /metrics is 404 there.
+	Metrics http.Handler
 }
 
 // NewHandler returns the server's handler.
@@ -88,7 +93,7 @@ func NewHandler(cfg *Config) (http.Handler, error) {
 		return nil, err
 	}
 	rest.HandleFunc("/", notAllowed(rest))
-	s.rest = trimSlash(rest)
+	s.rest = trimSlash(metrics.Route(rest))
 	tenantRoutes := tenanthttp.Middleware(c.Resolver, &tenanthttp.Config{
 		FallbackDomains: c.FallbackDomains,
 		Public:          http.HandlerFunc(s.public),
@@ -100,7 +105,7 @@ func NewHandler(cfg *Config) (http.Handler, error) {
 	root.HandleFunc("GET /readyz", s.readyz)
 	root.Handle("GET "+OpenAPIPath, s.rest)
 	root.Handle("/", tenantRoutes)
-	return s.logRequests(recoverPanics(s.log, limitBody(root))), nil
+	return s.logRequests(recoverPanics(s.log, limitBody(metrics.Route(root)))), nil
 }
 
 type server struct {
@@ -117,8 +122,8 @@ func (s *server) tenantRoutes() http.Handler {
 	mux.HandleFunc("/api/platform/", notFound)
 	mux.HandleFunc("/api/signup/", notFound)
 	mux.Handle("/api/", s.rest)
-	mux.Handle("/", s.appMux)
-	return mux
+	mux.Handle("/", metrics.Route(s.appMux))
+	return metrics.Route(mux)
 }
 
 // notAllowed answers what no operation of mux matches: 405 with Allow when

@@ -21,6 +21,7 @@ import (
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/fleet"
 	"github.com/tenantry/tenantry/jobs"
+	"github.com/tenantry/tenantry/metrics"
 	"github.com/tenantry/tenantry/provision"
 	"github.com/tenantry/tenantry/registry"
 	"github.com/tenantry/tenantry/tenantdb"
@@ -28,24 +29,26 @@ import (
 
 // settings are read from the environment; see the README for each.
 type settings struct {
-	app           *appspec.App // the application the binary runs
-	migrations    string       // TENANTRY_MIGRATIONS: a directory of the operator's SQL (shared/, tenant/)
-	databaseURL   string       // DATABASE_URL
-	listenURL     string       // TENANTRY_LISTEN_URL: a direct connection for LISTEN; default DATABASE_URL
-	addr          string       // TENANTRY_ADDR, default :8000
-	baseDomain    string       // TENANTRY_BASE_DOMAIN, default localhost
-	staticSchemas []string     // TENANTRY_STATIC_SCHEMAS, comma-separated; default main
-	disableRoles  bool         // TENANTRY_DISABLE_ROLES=1 turns the per-tenant role layer off
-	stateDir      string       // TENANTRY_DIR, default .tenantry
-	spares        int          // TENANTRY_SPARES, default 5: the spare schema pool's size
-	baseURL       string       // TENANTRY_BASE_URL, default http://<base domain>[:<port of addr>]
-	smtpURL       string       // TENANTRY_SMTP_URL; unset: mail goes to <stateDir>/outbox
-	mailFrom      string       // TENANTRY_MAIL_FROM, default Tenantry <no-reply@<base domain>>
-	workers       int          // TENANTRY_WORKERS, default 10: jobs worked at once by serve and worker
-	poolHTTP      int          // TENANTRY_POOL_HTTP, default 10: connections for HTTP requests (serve, dev)
-	poolJobs      int          // TENANTRY_POOL_JOBS, default TENANTRY_WORKERS+4: connections for the jobs
-	pollOnly      bool         // TENANTRY_JOBS_POLL_ONLY=1: jobs poll instead of LISTEN (behind PgBouncer)
-	invalid       error        // the first malformed setting, reported by wire
+	app            *appspec.App // the application the binary runs
+	migrations     string       // TENANTRY_MIGRATIONS: a directory of the operator's SQL (shared/, tenant/)
+	databaseURL    string       // DATABASE_URL
+	listenURL      string       // TENANTRY_LISTEN_URL: a direct connection for LISTEN; default DATABASE_URL
+	addr           string       // TENANTRY_ADDR, default :8000
+	baseDomain     string       // TENANTRY_BASE_DOMAIN, default localhost
+	staticSchemas  []string     // TENANTRY_STATIC_SCHEMAS, comma-separated; default main
+	disableRoles   bool         // TENANTRY_DISABLE_ROLES=1 turns the per-tenant role layer off
+	stateDir       string       // TENANTRY_DIR, default .tenantry
+	spares         int          // TENANTRY_SPARES, default 5: the spare schema pool's size
+	baseURL        string       // TENANTRY_BASE_URL, default http://<base domain>[:<port of addr>]
+	smtpURL        string       // TENANTRY_SMTP_URL; unset: mail goes to <stateDir>/outbox
+	mailFrom       string       // TENANTRY_MAIL_FROM, default Tenantry <no-reply@<base domain>>
+	workers        int          // TENANTRY_WORKERS, default 10: jobs worked at once by serve and worker
+	poolHTTP       int          // TENANTRY_POOL_HTTP, default 10: connections for HTTP requests (serve, dev)
+	poolJobs       int          // TENANTRY_POOL_JOBS, default TENANTRY_WORKERS+4: connections for the jobs
+	pollOnly       bool         // TENANTRY_JOBS_POLL_ONLY=1: jobs poll instead of LISTEN (behind PgBouncer)
+	metricsAddr    string       // TENANTRY_METRICS_ADDR: a listener of its own for /metrics; unset: the base domain's /metrics
+	metricsTenants int          // TENANTRY_METRICS_TENANTS, default 20: tenants that keep their slug as a metrics label
+	invalid        error        // the first malformed setting, reported by wire
 }
 
 func (a *app) settings() settings {
@@ -70,6 +73,8 @@ func (a *app) settings() settings {
 	s.workers = a.intSetting(&s, "TENANTRY_WORKERS", 10, 1, 1000)
 	s.poolHTTP = a.intSetting(&s, "TENANTRY_POOL_HTTP", defaultPoolHTTP, 1, 1000)
 	s.poolJobs = a.intSetting(&s, "TENANTRY_POOL_JOBS", s.workers+jobsPoolOverhead, 2, 1000)
+	s.metricsAddr = a.getenv("TENANTRY_METRICS_ADDR")
+	s.metricsTenants = a.intSetting(&s, "TENANTRY_METRICS_TENANTS", metrics.DefaultTenants, 0, 1000)
 	s.baseURL = a.getenv("TENANTRY_BASE_URL")
 	if s.baseURL == "" {
 		s.baseURL = defaultBaseURL(s.baseDomain, s.addr)
@@ -150,7 +155,8 @@ type deps struct {
 	db          *tenantdb.DB
 	provisioner *provision.Provisioner
 	fleet       *fleet.Fleet
-	jobs        *jobs.Jobs // insert-only unless startJobs replaced it
+	jobs        *jobs.Jobs    // insert-only unless startJobs replaced it
+	jobsPool    *pgxpool.Pool // the job workers' pool, once startJobs opened it
 }
 
 // open connects to the database and wires the library to it. maxConns 0

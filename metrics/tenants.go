@@ -1,0 +1,135 @@
+package metrics
+
+import (
+	"cmp"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Label values that are never a tenant's slug.
+const (
+	// OtherTenant labels the tenants outside the busiest.
+	OtherTenant = "other"
+	// NoTenant labels requests that no tenant served.
+	NoTenant = "none"
+)
+
+// tenantLabels decides which tenants keep their slug as a label value: at
+// most k at a time. It counts traffic in a space-saving summary of
+// capacity entries (any tenant with more than 1/capacity of the traffic is
+// in it, with its count overestimated by at most the smallest count), and
+// every interval makes the summary's k largest the named set, then halves
+// every count so that recent traffic weighs most. Until the first
+// re-ranking fills it, the named set admits tenants as they come. It is
+// safe for concurrent use.
+type tenantLabels struct {
+	k        int
+	capacity int
+	interval time.Duration
+	now      func() time.Time
+
+	mu     sync.Mutex
+	counts map[string]uint64   // the summary: at most capacity entries
+	named  map[string]struct{} // at most k slugs
+	next   time.Time           // when to re-rank
+}
+
+func newTenantLabels(k int, interval time.Duration, now func() time.Time) *tenantLabels {
+	return &tenantLabels{k: k, capacity: max(10*k, 100), interval: interval, now: now,
+		counts: map[string]uint64{}, named: map[string]struct{}{}, next: now().Add(interval)}
+}
+
+// label counts one request of slug and returns its label value.
+func (l *tenantLabels) label(slug string) string {
+	if slug == "" {
+		return NoTenant
+	}
+	if slug == OtherTenant || slug == NoTenant {
+		return OtherTenant // a tenant so named would be mistaken for the buckets
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.count(slug)
+	if _, ok := l.named[slug]; ok {
+		return slug
+	}
+	if len(l.named) < l.k {
+		l.named[slug] = struct{}{}
+		return slug
+	}
+	return OtherTenant
+}
+
+// count adds one to slug in the summary; when slug is new and the summary
+// full, slug takes the place of the smallest entry and its count plus one.
+func (l *tenantLabels) count(slug string) {
+	if _, ok := l.counts[slug]; ok || len(l.counts) < l.capacity {
+		l.counts[slug]++
+		return
+	}
+	minSlug, minCount := "", uint64(0)
+	for s, c := range l.counts {
+		if minSlug == "" || c < minCount {
+			minSlug, minCount = s, c
+		}
+	}
+	delete(l.counts, minSlug)
+	l.counts[slug] = minCount + 1
+}
+
+// due reports whether a re-ranking is due.
+func (l *tenantLabels) due() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return !l.now().Before(l.next)
+}
+
+// rerank makes the summary's k largest the named set and returns the slugs
+// that lost their label.
+func (l *tenantLabels) rerank() (dropped []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.next = l.now().Add(l.interval)
+	top := make([]string, 0, len(l.counts))
+	for s := range l.counts {
+		top = append(top, s)
+	}
+	slices.SortFunc(top, func(a, b string) int {
+		return cmp.Or(cmp.Compare(l.counts[b], l.counts[a]), cmp.Compare(a, b))
+	})
+	named := make(map[string]struct{}, l.k)
+	for _, s := range top[:min(l.k, len(top))] {
+		named[s] = struct{}{}
+	}
+	// Places the summary leaves empty stay with the tenants that held
+	// them, so that a quiet spell does not reset their series.
+	for _, s := range sortedKeys(l.named) {
+		if _, ok := named[s]; ok {
+			continue
+		}
+		if len(named) < l.k {
+			named[s] = struct{}{}
+		} else {
+			dropped = append(dropped, s)
+		}
+	}
+	l.named = named
+	for s, c := range l.counts {
+		if c /= 2; c == 0 {
+			delete(l.counts, s)
+		} else {
+			l.counts[s] = c
+		}
+	}
+	return dropped
+}
+
+func sortedKeys(m map[string]struct{}) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
