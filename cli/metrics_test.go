@@ -87,3 +87,16 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 		t.Errorf("worker's metrics listener: %d %.300s", code, body)
 	}
 }
+
+func TestMetricsSettingsAreChecked(t *testing.T) {
+	setupCLI(t)
+	for _, v := range []string{"-1", "1001", "many"} {
+		t.Run(v, func(t *testing.T) {
+			t.Setenv("TENANTRY_METRICS_TENANTS", v)
+			code, _, errOut := run(t, "worker")
+			if code != ExitUsage || !strings.Contains(errOut, "TENANTRY_METRICS_TENANTS") {
+				t.Errorf("exit %d, stderr %q; want %d naming TENANTRY_METRICS_TENANTS", code, errOut, ExitUsage)
+			}
+		})
+	}
+}
