@@ -42,6 +42,9 @@ func TestMetricsOnTheBaseDomainOnly(t *testing.T) {
 	if code, body := getHost(t, addr, "school1.localhost", "/api/tenant/"); code != http.StatusOK {
 		t.Fatalf("GET /api/tenant/ on school1: %d %s", code, body)
 	}
+	if code, _ := getHost(t, addr, "school1.localhost", "/api/items/5/"); code != http.StatusUnauthorized {
+		t.Fatalf("GET /api/items/5/ on school1 without a token: %d, want 401", code)
+	}
 	if code, body := getHost(t, addr, "school1.localhost", "/metrics"); code != http.StatusNotFound || strings.Contains(body, "tenantry_") {
 		t.Fatalf("GET /metrics on a tenant's host: %d %.200s, want the application's 404", code, body)
 	}
@@ -51,6 +54,8 @@ func TestMetricsOnTheBaseDomainOnly(t *testing.T) {
 	}
 	for _, want := range []string{
 		`tenantry_http_requests_total{method="GET",route="/api/tenant",status_class="2xx",tenant="school1"} 1`,
+		`tenantry_http_requests_total{method="GET",route="/api/items/{id}",status_class="4xx",tenant="school1"} 1`,
+		`tenantry_http_requests_total{method="GET",route="/",status_class="4xx",tenant="school1"} 1`,
 		`tenantry_db_pool_max_connections{purpose="http"} 10`,
 		`tenantry_db_pool_max_connections{purpose="jobs"} 14`,
 		`tenantry_fleet_schemas{kind="dynamic",state="current"} 2`,

@@ -1,7 +1,6 @@
 package metrics
 
 import (
-	"cmp"
 	"slices"
 	"sync"
 	"time"
@@ -30,14 +29,17 @@ type tenantLabels struct {
 	now      func() time.Time
 
 	mu     sync.Mutex
-	counts map[string]uint64   // the summary: at most capacity entries
+	counts summary             // at most capacity entries
 	named  map[string]struct{} // at most k slugs
 	next   time.Time           // when to re-rank
 }
 
 func newTenantLabels(k int, interval time.Duration, now func() time.Time) *tenantLabels {
+	if now == nil {
+		now = time.Now
+	}
 	return &tenantLabels{k: k, capacity: max(10*k, 100), interval: interval, now: now,
-		counts: map[string]uint64{}, named: map[string]struct{}{}, next: now().Add(interval)}
+		counts: newSummary(), named: map[string]struct{}{}, next: now().Add(interval)}
 }
 
 // label counts one request of slug and returns its label value.
@@ -64,18 +66,13 @@ func (l *tenantLabels) label(slug string) string {
 // count adds one to slug in the summary; when slug is new and the summary
 // full, slug takes the place of the smallest entry and its count plus one.
 func (l *tenantLabels) count(slug string) {
-	if _, ok := l.counts[slug]; ok || len(l.counts) < l.capacity {
-		l.counts[slug]++
-		return
+	switch {
+	case l.counts.add(slug):
+	case l.counts.len() < l.capacity:
+		l.counts.insert(slug, 1)
+	default:
+		l.counts.replaceMin(slug)
 	}
-	minSlug, minCount := "", uint64(0)
-	for s, c := range l.counts {
-		if minSlug == "" || c < minCount {
-			minSlug, minCount = s, c
-		}
-	}
-	delete(l.counts, minSlug)
-	l.counts[slug] = minCount + 1
 }
 
 // due reports whether a re-ranking is due.
@@ -91,13 +88,7 @@ func (l *tenantLabels) rerank() (dropped []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.next = l.now().Add(l.interval)
-	top := make([]string, 0, len(l.counts))
-	for s := range l.counts {
-		top = append(top, s)
-	}
-	slices.SortFunc(top, func(a, b string) int {
-		return cmp.Or(cmp.Compare(l.counts[b], l.counts[a]), cmp.Compare(a, b))
-	})
+	top := l.counts.sorted()
 	named := make(map[string]struct{}, l.k)
 	for _, s := range top[:min(l.k, len(top))] {
 		named[s] = struct{}{}
@@ -115,13 +106,7 @@ func (l *tenantLabels) rerank() (dropped []string) {
 		}
 	}
 	l.named = named
-	for s, c := range l.counts {
-		if c /= 2; c == 0 {
-			delete(l.counts, s)
-		} else {
-			l.counts[s] = c
-		}
-	}
+	l.counts.halve()
 	return dropped
 }
 

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -174,4 +175,8 @@ func TestNoTenantLabels(t *testing.T) {
 	if got := tenantValues(t, m); got[OtherTenant] != 1 || len(got) != 1 {
 		t.Fatalf("tenant label values %v, want only other", got)
 	}
+}
+
+func withTenantSlug(ctx context.Context, slug string) context.Context {
+	return tenantry.WithTenant(ctx, &tenantry.Tenant{Slug: slug})
 }
