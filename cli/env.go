@@ -29,26 +29,31 @@ import (
 
 // settings are read from the environment; see the README for each.
 type settings struct {
-	app            *appspec.App // the application the binary runs
-	migrations     string       // TENANTRY_MIGRATIONS: a directory of the operator's SQL (shared/, tenant/)
-	databaseURL    string       // DATABASE_URL
-	listenURL      string       // TENANTRY_LISTEN_URL: a direct connection for LISTEN; default DATABASE_URL
-	addr           string       // TENANTRY_ADDR, default :8000
-	baseDomain     string       // TENANTRY_BASE_DOMAIN, default localhost
-	staticSchemas  []string     // TENANTRY_STATIC_SCHEMAS, comma-separated; default main
-	disableRoles   bool         // TENANTRY_DISABLE_ROLES=1 turns the per-tenant role layer off
-	stateDir       string       // TENANTRY_DIR, default .tenantry
-	spares         int          // TENANTRY_SPARES, default 5: the spare schema pool's size
-	baseURL        string       // TENANTRY_BASE_URL, default http://<base domain>[:<port of addr>]
-	smtpURL        string       // TENANTRY_SMTP_URL; unset: mail goes to <stateDir>/outbox
-	mailFrom       string       // TENANTRY_MAIL_FROM, default Tenantry <no-reply@<base domain>>
-	workers        int          // TENANTRY_WORKERS, default 10: jobs worked at once by serve and worker
-	poolHTTP       int          // TENANTRY_POOL_HTTP, default 10: connections for HTTP requests (serve, dev)
-	poolJobs       int          // TENANTRY_POOL_JOBS, default TENANTRY_WORKERS+4: connections for the jobs
-	pollOnly       bool         // TENANTRY_JOBS_POLL_ONLY=1: jobs poll instead of LISTEN (behind PgBouncer)
-	metricsAddr    string       // TENANTRY_METRICS_ADDR: a listener of its own for /metrics; unset: the base domain's /metrics
-	metricsTenants int          // TENANTRY_METRICS_TENANTS, default 20: tenants that keep their slug as a metrics label
-	invalid        error        // the first malformed setting, reported by wire
+	app           *appspec.App // the application the binary runs
+	migrations    string       // TENANTRY_MIGRATIONS: a directory of the operator's SQL (shared/, tenant/)
+	databaseURL   string       // DATABASE_URL
+	listenURL     string       // TENANTRY_LISTEN_URL: a direct connection for LISTEN; default DATABASE_URL
+	addr          string       // TENANTRY_ADDR, default :8000
+	baseDomain    string       // TENANTRY_BASE_DOMAIN, default localhost
+	staticSchemas []string     // TENANTRY_STATIC_SCHEMAS, comma-separated; default main
+	disableRoles  bool         // TENANTRY_DISABLE_ROLES=1 turns the per-tenant role layer off
+	stateDir      string       // TENANTRY_DIR, default .tenantry
+	spares        int          // TENANTRY_SPARES, default 5: the spare schema pool's size
+	baseURL       string       // TENANTRY_BASE_URL, default http://<base domain>[:<port of addr>]
+	smtpURL       string       // TENANTRY_SMTP_URL; unset: mail goes to <stateDir>/outbox
+	mailFrom      string       // TENANTRY_MAIL_FROM, default Tenantry <no-reply@<base domain>>
+	workers       int          // TENANTRY_WORKERS, default 10: jobs worked at once by serve and worker
+	poolHTTP      int          // TENANTRY_POOL_HTTP, default 10: connections for HTTP requests (serve, dev)
+	poolJobs      int          // TENANTRY_POOL_JOBS, default TENANTRY_WORKERS+4: connections for the jobs
+	pollOnly      bool         // TENANTRY_JOBS_POLL_ONLY=1: jobs poll instead of LISTEN (behind PgBouncer)
+	invalid       error        // the first malformed setting, reported by wire
+
+	// TENANTRY_METRICS_ADDR: a listener of its own for /metrics; unset: the
+	// base domain's /metrics.
+	metricsAddr string
+	// TENANTRY_METRICS_TENANTS, default 20: tenants that keep their slug as
+	// a metrics label.
+	metricsTenants int
 }
 
 func (a *app) settings() settings {
@@ -155,8 +160,9 @@ type deps struct {
 	db          *tenantdb.DB
 	provisioner *provision.Provisioner
 	fleet       *fleet.Fleet
-	jobs        *jobs.Jobs    // insert-only unless startJobs replaced it
-	jobsPool    *pgxpool.Pool // the job workers' pool, once startJobs opened it
+	jobs        *jobs.Jobs // insert-only unless startJobs replaced it
+	// jobsPool is the job workers' pool, once startJobs opened it.
+	jobsPool *pgxpool.Pool
 }
 
 // open connects to the database and wires the library to it. maxConns 0
