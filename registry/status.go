@@ -73,15 +73,16 @@ func (r *Registry) SetStatus(ctx context.Context, ref string, st tenantry.Status
 }
 
 // FindForUpdate is Find followed by a lock on the tenant's row (FOR
-// UPDATE), held until tx ends: the tenant returned has the status the row
-// keeps until then. Status changes and deletes take this lock, so they take
+// UPDATE), held until tx ends: the tenant returned has the status and purge
+// date the row keeps until then. Status changes and deletes take this lock, so they take
 // turns. The error wraps tenantry.ErrTenantNotFound when nothing matches.
 func FindForUpdate(ctx context.Context, tx pgx.Tx, ref string) (*tenantry.Tenant, error) {
 	t, err := Find(ctx, tx, ref)
 	if err != nil {
 		return nil, err
 	}
-	err = tx.QueryRow(ctx, "SELECT status FROM public.tenants WHERE id = $1 FOR UPDATE", t.ID).Scan(&t.Status)
+	err = tx.QueryRow(ctx, "SELECT status, purge_after FROM public.tenants WHERE id = $1 FOR UPDATE", t.ID).
+		Scan(&t.Status, &t.PurgeAfter)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("find tenant %q: %w", ref, tenantry.ErrTenantNotFound)
 	}
