@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,6 +20,7 @@ import (
 	"github.com/tenantry/tenantry"
 	appspec "github.com/tenantry/tenantry/app"
 	"github.com/tenantry/tenantry/auth"
+	"github.com/tenantry/tenantry/domains"
 	"github.com/tenantry/tenantry/fleet"
 	"github.com/tenantry/tenantry/jobs"
 	"github.com/tenantry/tenantry/provision"
@@ -46,6 +48,11 @@ type settings struct {
 	poolJobs      int          // TENANTRY_POOL_JOBS, default TENANTRY_WORKERS+4: connections for the jobs
 	pollOnly      bool         // TENANTRY_JOBS_POLL_ONLY=1: jobs poll instead of LISTEN (behind PgBouncer)
 	invalid       error        // the first malformed setting, reported by wire
+
+	// domains and the lifecycle
+	fallback    []string      // TENANTRY_FALLBACK_DOMAINS, default the base domain and www. of it
+	dnsResolver string        // TENANTRY_DNS_RESOLVER: host:port of the DNS server domain checks ask; default the system's
+	purgeAfter  time.Duration // TENANTRY_PURGE_AFTER, default 30 days: how long a terminated tenant's data is kept
 }
 
 func (a *app) settings() settings {
@@ -70,6 +77,9 @@ func (a *app) settings() settings {
 	s.workers = a.intSetting(&s, "TENANTRY_WORKERS", 10, 1, 1000)
 	s.poolHTTP = a.intSetting(&s, "TENANTRY_POOL_HTTP", defaultPoolHTTP, 1, 1000)
 	s.poolJobs = a.intSetting(&s, "TENANTRY_POOL_JOBS", s.workers+jobsPoolOverhead, 2, 1000)
+	s.fallback = a.fallbackDomains(s)
+	s.dnsResolver = a.getenv("TENANTRY_DNS_RESOLVER")
+	s.purgeAfter = a.durationSetting(&s, "TENANTRY_PURGE_AFTER", registry.DefaultPurgeAfter)
 	s.baseURL = a.getenv("TENANTRY_BASE_URL")
 	if s.baseURL == "" {
 		s.baseURL = defaultBaseURL(s.baseDomain, s.addr)
@@ -151,6 +161,7 @@ type deps struct {
 	provisioner *provision.Provisioner
 	fleet       *fleet.Fleet
 	jobs        *jobs.Jobs // insert-only unless startJobs replaced it
+	domains     *domains.Service
 }
 
 // open connects to the database and wires the library to it. maxConns 0
@@ -186,7 +197,7 @@ func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*d
 		sets:     sets,
 		policy:   policy,
 		pool:     pool,
-		registry: registry.New(pool, &registry.Config{Logger: log}),
+		registry: registry.New(pool, &registry.Config{Logger: log, PurgeAfter: s.purgeAfter}),
 		db:       tenantdb.New(pool, &tenantdb.Config{DisableRoles: s.disableRoles}),
 		fleet: fleet.New(pool, &fleet.Config{Shared: sets.Shared, Tenant: sets.Tenant,
 			StaticSchemas: s.staticSchemas, Logger: log}),
@@ -196,6 +207,10 @@ func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*d
 	// claim through this client; serve and worker replace it with one that
 	// works jobs.
 	if d.jobs, err = jobs.New(jobs.Config{Pool: pool, InsertOnly: true, Logger: log}); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if d.domains, err = d.newDomains(pool, log); err != nil {
 		pool.Close()
 		return nil, err
 	}

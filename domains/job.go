@@ -87,6 +87,12 @@ func verifyBackoff(attempt int) time.Duration {
 // enqueue queues a check of a pending domain in tx, or brings forward one
 // that waits for its next attempt.
 func (s *Service) enqueue(ctx context.Context, tx pgx.Tx, name string) error {
+	return s.queue(ctx, tx, name, true)
+}
+
+// queue queues a check of a pending domain in tx unless one waits or runs;
+// with now, one that waits for its next attempt is brought forward.
+func (s *Service) queue(ctx context.Context, tx pgx.Tx, name string, now bool) error {
 	if s.cfg.Jobs == nil {
 		return nil
 	}
@@ -94,7 +100,7 @@ func (s *Service) enqueue(ctx context.Context, tx pgx.Tx, name string) error {
 	if err != nil {
 		return fmt.Errorf("queue the verification of %s: %w", name, err)
 	}
-	if !res.UniqueSkippedAsDuplicate {
+	if !res.UniqueSkippedAsDuplicate || !now {
 		return nil
 	}
 	switch res.Job.State {

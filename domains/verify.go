@@ -31,7 +31,8 @@ func (e *CheckError) Error() string {
 // ref has proved control of it, and records the result: a verified domain
 // routes at once (and becomes primary if it was asked to). A verified
 // domain is returned as it is. A failed check returns the domain with its
-// LastError and a *CheckError. No database connection is held during the
+// LastError and a *CheckError, and leaves a verification job queued
+// (Config.Jobs). No database connection is held during the
 // DNS and HTTP checks.
 func (s *Service) Verify(ctx context.Context, ref, domain string) (*Domain, error) {
 	var d *Domain
@@ -43,7 +44,14 @@ func (s *Service) Verify(ctx context.Context, ref, domain string) (*Domain, erro
 	if err != nil || d.Status == StatusVerified {
 		return d, err
 	}
-	return s.check(ctx, d)
+	got, err := s.check(ctx, d)
+	if _, failed := errors.AsType[*CheckError](err); failed && s.cfg.Jobs != nil {
+		// Keep checking in the background, as after Add.
+		if qerr := s.inTx(ctx, func(tx pgx.Tx) error { return s.queue(ctx, tx, d.Name, false) }); qerr != nil {
+			return got, qerr
+		}
+	}
+	return got, err
 }
 
 // check checks a pending domain read earlier and records the result.

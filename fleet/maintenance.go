@@ -13,7 +13,8 @@ import (
 // only if the migration put it there.
 const (
 	enterMaintenanceSQL = `UPDATE public.tenants SET maintenance = 'migration'
-		WHERE schema_name = $1 AND maintenance IS NULL AND status <> 'deleting' RETURNING true`
+		WHERE schema_name = $1 AND coalesce(maintenance, 'migration') = 'migration' AND status <> 'deleting'
+		RETURNING true`
 	leaveMaintenanceSQL = `UPDATE public.tenants SET maintenance = NULL
 		WHERE schema_name = ANY($1) AND maintenance = 'migration'`
 )
