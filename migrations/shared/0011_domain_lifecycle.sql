@@ -10,11 +10,11 @@ ALTER TABLE public.domains
     ADD COLUMN status text NOT NULL DEFAULT 'verified' CHECK (status IN ('pending', 'verified')),
     ADD COLUMN token text CHECK (token ~ '^[a-z0-9]{32}$'),
     ADD COLUMN primary_on_verify boolean NOT NULL DEFAULT false,
-    ADD COLUMN verified_at timestamptz,
-    ADD COLUMN verified_by text CHECK (verified_by IN ('base-domain', 'dns', 'http', 'operator')),
+    ADD COLUMN verified_at timestamptz DEFAULT now(),
+    ADD COLUMN verified_by text DEFAULT 'operator' CHECK (verified_by IN ('base-domain', 'dns', 'http', 'operator')),
     ADD COLUMN checked_at timestamptz,
     ADD COLUMN last_error text NOT NULL DEFAULT '' CHECK (char_length(last_error) <= 500);
-UPDATE public.domains SET verified_at = created_at, verified_by = 'operator';
+UPDATE public.domains SET verified_at = created_at;
 ALTER TABLE public.domains
     ADD CONSTRAINT domains_primary_verified CHECK (NOT is_primary OR status = 'verified'),
     ADD CONSTRAINT domains_pending_token CHECK (status = 'verified' OR token IS NOT NULL);
