@@ -33,13 +33,17 @@ type domainNameInput struct {
 	Domain string `path:"domain" minLength:"1" maxLength:"300" doc:"the domain, ASCII (punycode) or international"`
 }
 
+// The platform inputs repeat tenantRefInput's fields: huma reads the
+// parameters of embedded structs one level deep only.
 type platformDomainInput struct {
-	tenantRefInput
+	Bearer
+	Ref    string `path:"ref" maxLength:"253" doc:"the tenant's slug, schema name, id or one of its domains"`
 	Domain string `path:"domain" minLength:"1" maxLength:"300" doc:"the domain, ASCII (punycode) or international"`
 }
 
 type addDomainInput struct {
-	tenantRefInput
+	Bearer
+	Ref  string `path:"ref" maxLength:"253" doc:"the tenant's slug, schema name, id or one of its domains"`
 	Body struct {
 		Domain  string `json:"domain" minLength:"1" maxLength:"300" doc:"a subdomain of the base domain (verified at once) or any other domain (pending until verified)"`
 		Primary bool   `json:"primary,omitempty" doc:"make it the primary domain: at once, or once verified"`

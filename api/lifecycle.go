@@ -11,7 +11,8 @@ import (
 )
 
 type maintenanceInput struct {
-	tenantRefInput
+	Bearer
+	Ref  string `path:"ref" maxLength:"253" doc:"the tenant's slug, schema name, id or one of its domains"`
 	Body struct {
 		On bool `json:"on" doc:"true: the tenant's hosts answer 503 with Retry-After; false: served again"`
 	}
