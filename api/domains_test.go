@@ -14,6 +14,7 @@ import (
 	"github.com/tenantry/tenantry/jobs"
 	"github.com/tenantry/tenantry/tenantdb"
 	"github.com/tenantry/tenantry/tenanttest"
+	"github.com/tenantry/tenantry/tenanttest/dnstest"
 )
 
 // domainsEnv is setupPlatform's server with domains served: base domain
@@ -21,7 +22,7 @@ import (
 // server; tenants alpha and beta.
 type domainsEnv struct {
 	*platformEnv
-	dns *tenanttest.DNS
+	dns *dnstest.Server
 	op  string // an operator's token
 }
 
@@ -38,7 +39,7 @@ func setupDomainsAPI(t *testing.T) *domainsEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dns := tenanttest.StartDNS(t)
+	dns := dnstest.Start(t)
 	queue, err := jobs.New(jobs.Config{Pool: env.Pool, InsertOnly: true})
 	if err != nil {
 		t.Fatal(err)

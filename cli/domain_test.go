@@ -11,15 +11,15 @@ import (
 
 	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/domains"
-	"github.com/tenantry/tenantry/tenanttest"
+	"github.com/tenantry/tenantry/tenanttest/dnstest"
 )
 
 // setupDomains is a migrated database on the base domain example.com with
 // tenants acme and beta, and a DNS server the domain checks ask.
-func setupDomains(t *testing.T) (*tenanttest.DNS, string) {
+func setupDomains(t *testing.T) (*dnstest.Server, string) {
 	t.Helper()
 	url := setupCLI(t)
-	dns := tenanttest.StartDNS(t)
+	dns := dnstest.Start(t)
 	t.Setenv("TENANTRY_BASE_DOMAIN", "example.com")
 	t.Setenv("TENANTRY_DNS_RESOLVER", dns.Addr)
 	mustRun(t, "migrate")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tenantry/tenantry/domains"
 	"github.com/tenantry/tenantry/tenanttest"
+	"github.com/tenantry/tenantry/tenanttest/dnstest"
 )
 
 func TestMain(m *testing.M) { tenanttest.Main(m) }
@@ -20,7 +21,7 @@ func TestMain(m *testing.M) { tenanttest.Main(m) }
 // that server's port.
 type fixture struct {
 	env  *tenanttest.Env
-	dns  *tenanttest.DNS
+	dns  *dnstest.Server
 	web  *http.ServeMux // the HTTP server's routes; tests add files
 	svc  *domains.Service
 	port int
@@ -28,7 +29,7 @@ type fixture struct {
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{env: tenanttest.Setup(t, nil), dns: tenanttest.StartDNS(t), web: http.NewServeMux()}
+	f := &fixture{env: tenanttest.Setup(t, nil), dns: dnstest.Start(t), web: http.NewServeMux()}
 	f.env.CreateTenant(t, "acme")
 	f.env.CreateTenant(t, "beta")
 	srv := httptest.NewServer(f.web)

@@ -1,4 +1,4 @@
-package tenanttest
+package dnstest
 
 import (
 	"errors"
@@ -11,12 +11,12 @@ import (
 	"golang.org/x/net/dns/dnsmessage"
 )
 
-// DNS is a minimal authoritative DNS server on a loopback UDP port, for
+// Server is a minimal authoritative DNS server on a loopback UDP port, for
 // tests of code that looks names up through a configurable resolver. It
 // answers A, AAAA and TXT questions from its records, NXDOMAIN for names
 // it has no record of, and an empty answer for other types. It is safe for
 // concurrent use.
-type DNS struct {
+type Server struct {
 	// Addr is where it listens ("127.0.0.1:port"): the resolver address
 	// to give the code under test.
 	Addr string
@@ -26,14 +26,14 @@ type DNS struct {
 	ips  map[string][]netip.Addr
 }
 
-// StartDNS starts a DNS server on a loopback port, stopped when t ends.
-func StartDNS(t testing.TB) *DNS {
+// Start starts a DNS server on a loopback port, stopped when t ends.
+func Start(t testing.TB) *Server {
 	t.Helper()
 	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("start DNS server: %v", err)
 	}
-	d := &DNS{Addr: conn.LocalAddr().String(), conn: conn, txt: map[string][]string{}, ips: map[string][]netip.Addr{}}
+	d := &Server{Addr: conn.LocalAddr().String(), conn: conn, txt: map[string][]string{}, ips: map[string][]netip.Addr{}}
 	done := make(chan struct{})
 	go func() { defer close(done); d.serve() }()
 	t.Cleanup(func() { conn.Close(); <-done })
@@ -41,14 +41,14 @@ func StartDNS(t testing.TB) *DNS {
 }
 
 // SetTXT makes name's TXT record hold values (none: remove it).
-func (d *DNS) SetTXT(name string, values ...string) {
+func (d *Server) SetTXT(name string, values ...string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.txt[fqdn(name)] = values
 }
 
 // SetIP makes name resolve to addrs (IPv4 or IPv6).
-func (d *DNS) SetIP(name string, addrs ...string) {
+func (d *Server) SetIP(name string, addrs ...string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var ips []netip.Addr
@@ -60,7 +60,7 @@ func (d *DNS) SetIP(name string, addrs ...string) {
 
 func fqdn(name string) string { return strings.ToLower(strings.TrimSuffix(name, ".")) + "." }
 
-func (d *DNS) serve() {
+func (d *Server) serve() {
 	buf := make([]byte, 1500)
 	for {
 		n, from, err := d.conn.ReadFrom(buf)
@@ -77,7 +77,7 @@ func (d *DNS) serve() {
 }
 
 // answer builds the response to one query.
-func (d *DNS) answer(query []byte) ([]byte, bool) {
+func (d *Server) answer(query []byte) ([]byte, bool) {
 	var p dnsmessage.Parser
 	h, err := p.Start(query)
 	if err != nil {
