@@ -21,6 +21,7 @@ type Server struct {
 	// to give the code under test.
 	Addr string
 	conn net.PacketConn
+	done chan struct{}
 	mu   sync.Mutex
 	txt  map[string][]string
 	ips  map[string][]netip.Addr
@@ -29,15 +30,39 @@ type Server struct {
 // Start starts a DNS server on a loopback port, stopped when t ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	d, err := start()
 	if err != nil {
 		t.Fatalf("start DNS server: %v", err)
 	}
-	d := &Server{Addr: conn.LocalAddr().String(), conn: conn, txt: map[string][]string{}, ips: map[string][]netip.Addr{}}
-	done := make(chan struct{})
-	go func() { defer close(done); d.serve() }()
-	t.Cleanup(func() { conn.Close(); <-done })
+	t.Cleanup(d.Close)
 	return d
+}
+
+// StartExample is Start for runnable Example functions, which have no
+// testing.T: it panics if the server cannot start; call Close when done.
+func StartExample() *Server {
+	d, err := start()
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func start() (*Server, error) {
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	d := &Server{Addr: conn.LocalAddr().String(), conn: conn, txt: map[string][]string{}, ips: map[string][]netip.Addr{},
+		done: make(chan struct{})}
+	go func() { defer close(d.done); d.serve() }()
+	return d, nil
+}
+
+// Close stops the server and waits until it has.
+func (d *Server) Close() {
+	d.conn.Close()
+	<-d.done
 }
 
 // SetTXT makes name's TXT record hold values (none: remove it).
