@@ -39,6 +39,7 @@ func waitRoute(t *testing.T, r *registry.Registry, host, slug string, since time
 			got = ten.Slug
 		}
 		if got == slug {
+			t.Logf("%s routes to %q on another server %v after the change", host, slug, time.Since(since).Round(time.Millisecond))
 			return
 		}
 		if time.Now().After(since.Add(seenWithin)) {
