@@ -58,9 +58,18 @@ type Tenant struct {
 	DefaultCurrency string          `json:"default_currency"`
 	Features        json.RawMessage `json:"features"`
 	Plan            string          `json:"plan"`
-	Domains         []string        `json:"domains,omitempty"`
-	CreatedAt       time.Time       `json:"created_at"`
-	UpdatedAt       time.Time       `json:"updated_at"`
+	// Domains are the tenant's verified domains, primary first: the hosts
+	// that reach it. Pending ones are listed by the domains package.
+	Domains []string `json:"domains,omitempty"`
+	// Maintenance is set while the tenant is in maintenance (an
+	// operator's "tenant maintenance on", or its schema migrating under
+	// "migrate --maintenance"): its hosts answer 503 with Retry-After.
+	Maintenance bool `json:"maintenance"`
+	// PurgeAfter is when a terminated tenant's data may be purged; nil
+	// for every other tenant.
+	PurgeAfter *time.Time `json:"purge_after,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
 }
 
 // Active reports whether the tenant may be served.
@@ -74,7 +83,7 @@ func (t *Tenant) Deleting() bool { return t.Status == StatusDeleting }
 func (t *Tenant) String() string { return fmt.Sprintf("%s (#%d)", t.Slug, t.ID) }
 
 // PrimaryDomain returns the tenant's primary domain (the registry lists it
-// first), or "" when it has none.
+// first), or "" when it has none. Links and mails to the tenant use it.
 func (t *Tenant) PrimaryDomain() string {
 	if len(t.Domains) == 0 {
 		return ""

@@ -125,7 +125,7 @@ func TestBadInputPlatform(t *testing.T) {
 		as("254-character reference", "DELETE", "/api/platform/tenants/"+strings.Repeat("r", 254)+"/", 422, "path.ref: expected length <= 253"),
 		as("NUL in reference", "POST", "/api/platform/tenants/alpha%00/suspend/", 400, "the path or query holds a NUL or invalid UTF-8"),
 		as("invalid UTF-8 reference", "DELETE", "/api/platform/tenants/%ff/", 400, "the path or query holds a NUL or invalid UTF-8"),
-		as("unknown verb", "POST", "/api/platform/tenants/alpha/terminate/", 404, "no such endpoint: POST /api/platform/tenants/alpha/terminate"),
+		as("unknown verb", "POST", "/api/platform/tenants/alpha/archive/", 404, "no such endpoint: POST /api/platform/tenants/alpha/archive"),
 		{name: "PUT of the tenant list", method: "PUT", path: "/api/platform/tenants/", header: bearer(op), body: tenant(),
 			status: 405, msg: "PUT is not allowed on /api/platform/tenants: use GET, POST", wantHeader: "Allow"},
 

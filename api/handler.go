@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantry/tenantry/auth"
+	"github.com/tenantry/tenantry/domains"
 	"github.com/tenantry/tenantry/internal/pgerr"
 	"github.com/tenantry/tenantry/metrics"
 	"github.com/tenantry/tenantry/migrate"
@@ -59,6 +60,11 @@ type Config struct {
 	Routes []func(*Routes) error
 	// Without lists built-in parts not to serve. Default none.
 	Without []Part
+	// Domains serves the domain endpoints (/api/domains/ on tenant hosts,
+	// /api/platform/tenants/{ref}/domains/ for operators), Caddy's TLS ask
+	// (/.well-known/tenantry/tls-ask on every host) and pending domains'
+	// verification files. Without it, none of these is served. Default nil.
+	Domains *domains.Service
 	// Signup serves self-service signup on the fallback domains
 	// (/api/signup/ and its HTML pages) and join requests and email domains
 	// on tenant hosts. Without it, none of these is served (404). Default nil.
@@ -118,7 +124,7 @@ func NewHandler(cfg *Config) (http.Handler, error) {
 	if err := s.mountDocs(root); err != nil {
 		return nil, err
 	}
-	root.Handle("/", tenantRoutes)
+	root.Handle("/", s.withDomains(root, tenantRoutes))
 	return s.logRequests(recoverPanics(s.log, limitBody(metrics.Route(root)))), nil
 }
 

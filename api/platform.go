@@ -49,15 +49,19 @@ type PlatformTenant struct {
 	DefaultCurrency string          `json:"default_currency"`
 	Features        json.RawMessage `json:"features"`
 	Plan            string          `json:"plan"`
-	Domains         []string        `json:"domains" doc:"primary domain first"`
+	Domains         []string        `json:"domains" doc:"verified domains, primary first"`
 	CreatedAt       time.Time       `json:"created_at"`
 	UpdatedAt       time.Time       `json:"updated_at"`
+
+	Maintenance bool       `json:"maintenance" doc:"in maintenance: its hosts answer 503 with Retry-After"`
+	PurgeAfter  *time.Time `json:"purge_after,omitempty" doc:"terminated tenants: when their data may be purged"`
 }
 
 func platformTenant(t *tenantry.Tenant) PlatformTenant {
 	pt := PlatformTenant{ID: t.ID, Slug: t.Slug, Schema: t.SchemaName, Name: t.Name, Status: t.Status,
 		Locale: t.Locale, Timezone: t.Timezone, DefaultCurrency: t.DefaultCurrency, Features: t.Features,
-		Plan: t.Plan, Domains: t.Domains, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+		Plan: t.Plan, Domains: t.Domains, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+		Maintenance: t.Maintenance, PurgeAfter: t.PurgeAfter}
 	if pt.Domains == nil {
 		pt.Domains = []string{}
 	}
@@ -128,6 +132,7 @@ func (s *server) registerPlatform(api huma.API) {
 	del.Description = "The tenant's status becomes deleting at once (its hosts answer 404), then its schema is " +
 		"dropped in steps. A delete that stops part way leaves the tenant deleting: delete it again to finish."
 	huma.Register(api, del, s.deleteTenant)
+	s.registerLifecycle(api)
 }
 
 const notOperator = "authentication required: a valid platform operator's access token"

@@ -114,6 +114,8 @@ var platformEndpoints = []platformEndpoint{
 	{"POST", "/api/platform/tenants/alpha/suspend/", nil},
 	{"POST", "/api/platform/tenants/alpha/activate/", nil},
 	{"DELETE", "/api/platform/tenants/alpha/", nil},
+	{"POST", "/api/platform/tenants/alpha/terminate/", nil},
+	{"POST", "/api/platform/tenants/alpha/maintenance/", map[string]bool{"on": true}},
 }
 
 func TestPlatformOperatorLogin(t *testing.T) {

@@ -20,6 +20,9 @@ const (
 	BillingRead  Permission = "billing:read"
 	AuditRead    Permission = "audit:read"
 	ProfileRead  Permission = "profile:read"
+	// DomainsManage: see the tenant's domains and start their
+	// verification (operators add and remove them).
+	DomainsManage Permission = "domains:manage"
 )
 
 // Policy maps each role to what it may do. It is a plain table so that the
@@ -31,8 +34,8 @@ type Policy map[string][]Permission
 // manage users and data, members read and write data, viewers read, billing
 // sees billing only.
 var DefaultPolicy = Policy{
-	RoleOwner:   {DataRead, DataWrite, UsersRead, UsersManage, OwnersManage, BillingRead, AuditRead, ProfileRead},
-	RoleAdmin:   {DataRead, DataWrite, UsersRead, UsersManage, AuditRead, ProfileRead},
+	RoleOwner:   {DataRead, DataWrite, UsersRead, UsersManage, OwnersManage, BillingRead, AuditRead, ProfileRead, DomainsManage},
+	RoleAdmin:   {DataRead, DataWrite, UsersRead, UsersManage, AuditRead, ProfileRead, DomainsManage},
 	RoleMember:  {DataRead, DataWrite, ProfileRead},
 	RoleViewer:  {DataRead, ProfileRead},
 	RoleBilling: {BillingRead, ProfileRead},

@@ -9,7 +9,7 @@ import (
 
 var allPermissions = []auth.Permission{
 	auth.DataRead, auth.DataWrite, auth.UsersRead, auth.UsersManage, auth.OwnersManage,
-	auth.BillingRead, auth.AuditRead, auth.ProfileRead,
+	auth.BillingRead, auth.AuditRead, auth.ProfileRead, auth.DomainsManage,
 }
 
 // TestDefaultPolicy pins the reference roles: viewers read, members write
@@ -18,7 +18,7 @@ func TestDefaultPolicy(t *testing.T) {
 	t.Parallel()
 	want := map[string][]auth.Permission{
 		auth.RoleOwner:   allPermissions,
-		auth.RoleAdmin:   {auth.DataRead, auth.DataWrite, auth.UsersRead, auth.UsersManage, auth.AuditRead, auth.ProfileRead},
+		auth.RoleAdmin:   {auth.DataRead, auth.DataWrite, auth.UsersRead, auth.UsersManage, auth.AuditRead, auth.ProfileRead, auth.DomainsManage},
 		auth.RoleMember:  {auth.DataRead, auth.DataWrite, auth.ProfileRead},
 		auth.RoleViewer:  {auth.DataRead, auth.ProfileRead},
 		auth.RoleBilling: {auth.BillingRead, auth.ProfileRead},

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 
+	"github.com/tenantry/tenantry/domains"
 	"github.com/tenantry/tenantry/jobs"
 	"github.com/tenantry/tenantry/mail"
 	"github.com/tenantry/tenantry/signup"
@@ -46,9 +47,15 @@ func startJobs(ctx context.Context, d *deps, log *slog.Logger) (stop func(), err
 	if err != nil {
 		return nil, err
 	}
+	checks, err := d.newDomains(pool, log)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	prov := d.newProvisioner(pool, log)
 	j, err := jobs.New(jobs.Config{Pool: pool, DB: tenantdb.New(pool, &tenantdb.Config{DisableRoles: s.disableRoles}),
-		Mailer: m, Refiller: d.newProvisioner(pool, log), Seeds: s.app.Seeds, AppWorkers: s.app.Jobs, Logger: log,
-		Workers: s.workers, PollOnly: s.pollOnly})
+		Mailer: m, Refiller: prov, Purger: prov, Seeds: s.app.Seeds, Logger: log, Workers: s.workers, PollOnly: s.pollOnly,
+		AppWorkers: append([]jobs.Registration{jobs.AppWorker(domains.NewWorker(checks))}, s.app.Jobs...)})
 	if err == nil {
 		err = j.Start(ctx)
 	}
@@ -82,7 +89,7 @@ func signupService(d *deps, log *slog.Logger) (*signup.Service, error) {
 func (a *app) workerCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "worker",
-		Short: "Work background jobs only: mail, seed data, spare-pool refills",
+		Short: "Work background jobs only: mail, seed data, spare-pool refills, domain checks, purges",
 		Long: `Work the job queue without serving HTTP, to scale workers apart from the
 servers ("tenantry serve" also works jobs). Settings: DATABASE_URL,
 TENANTRY_WORKERS (jobs at once, default 10), TENANTRY_POOL_JOBS (database

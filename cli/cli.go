@@ -118,6 +118,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.devCommand(), a.serveCommand(), a.migrateCommand(), a.whowillCommand(),
 		a.execCommand(), a.tenantCommand(), a.workerCommand(), a.operatorCommand(), a.demoCommand(), a.benchCommand())
 	root.AddCommand(a.sparesCommand(), a.runCommand())
+	root.AddCommand(a.domainCommand())
 	root.AddCommand(a.appCommands()...)
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)

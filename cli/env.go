@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,6 +20,7 @@ import (
 	"github.com/tenantry/tenantry"
 	appspec "github.com/tenantry/tenantry/app"
 	"github.com/tenantry/tenantry/auth"
+	"github.com/tenantry/tenantry/domains"
 	"github.com/tenantry/tenantry/fleet"
 	"github.com/tenantry/tenantry/jobs"
 	"github.com/tenantry/tenantry/metrics"
@@ -54,6 +56,10 @@ type settings struct {
 	// TENANTRY_METRICS_TENANTS, default 20: tenants that keep their slug as
 	// a metrics label.
 	metricsTenants int
+	// domains and the lifecycle
+	fallback    []string      // TENANTRY_FALLBACK_DOMAINS, default the base domain and www. of it
+	dnsResolver string        // TENANTRY_DNS_RESOLVER: host:port of the DNS server domain checks ask; default the system's
+	purgeAfter  time.Duration // TENANTRY_PURGE_AFTER, default 30 days: how long a terminated tenant's data is kept
 }
 
 func (a *app) settings() settings {
@@ -80,6 +86,9 @@ func (a *app) settings() settings {
 	s.poolJobs = a.intSetting(&s, "TENANTRY_POOL_JOBS", s.workers+jobsPoolOverhead, 2, 1000)
 	s.metricsAddr = a.getenv("TENANTRY_METRICS_ADDR")
 	s.metricsTenants = a.intSetting(&s, "TENANTRY_METRICS_TENANTS", metrics.DefaultTenants, 0, 1000)
+	s.fallback = a.fallbackDomains(s)
+	s.dnsResolver = a.getenv("TENANTRY_DNS_RESOLVER")
+	s.purgeAfter = a.durationSetting(&s, "TENANTRY_PURGE_AFTER", registry.DefaultPurgeAfter)
 	s.baseURL = a.getenv("TENANTRY_BASE_URL")
 	if s.baseURL == "" {
 		s.baseURL = defaultBaseURL(s.baseDomain, s.addr)
@@ -163,6 +172,7 @@ type deps struct {
 	jobs        *jobs.Jobs // insert-only unless startJobs replaced it
 	// jobsPool is the job workers' pool, once startJobs opened it.
 	jobsPool *pgxpool.Pool
+	domains  *domains.Service
 }
 
 // open connects to the database and wires the library to it. maxConns 0
@@ -198,7 +208,7 @@ func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*d
 		sets:     sets,
 		policy:   policy,
 		pool:     pool,
-		registry: registry.New(pool, &registry.Config{Logger: log}),
+		registry: registry.New(pool, &registry.Config{Logger: log, PurgeAfter: s.purgeAfter}),
 		db:       tenantdb.New(pool, &tenantdb.Config{DisableRoles: s.disableRoles}),
 		fleet: fleet.New(pool, &fleet.Config{Shared: sets.Shared, Tenant: sets.Tenant,
 			StaticSchemas: s.staticSchemas, Logger: log}),
@@ -208,6 +218,10 @@ func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*d
 	// claim through this client; serve and worker replace it with one that
 	// works jobs.
 	if d.jobs, err = jobs.New(jobs.Config{Pool: pool, InsertOnly: true, Logger: log}); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if d.domains, err = d.newDomains(pool, log); err != nil {
 		pool.Close()
 		return nil, err
 	}

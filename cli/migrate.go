@@ -11,12 +11,15 @@ type runFlags struct {
 	parallel int
 	dryRun   bool
 	json     bool
+	// maintenance: each tenant in maintenance while its schema migrates
+	// (migrate --maintenance).
+	maintenance bool
 }
 
 func (a *app) migrateCommand() *cobra.Command {
 	var fl runFlags
 	cmd := &cobra.Command{
-		Use:   "migrate [selectors] [--parallel N] [--dry-run] [--json]",
+		Use:   "migrate [selectors] [--parallel N] [--dry-run] [--maintenance] [--json]",
 		Short: "Apply pending migrations to the selected schemas (all by default)",
 		Long: `Apply pending migrations: the shared set to public, the tenant set to every
 static, tenant and spare schema. Schemas the fleet summary shows as current
@@ -24,7 +27,8 @@ are skipped in one query. Each schema migrates in its own transaction: a
 failing schema is reported and left at its last good version, the others go
 on, and the exit status is 1. Ctrl-C or SIGTERM stops the run: the schemas
 being migrated roll back, no other is started, and the exit status is 130.
-Either way, running again resumes.` + selectorHelp,
+Either way, running again resumes. With --maintenance each tenant answers
+503 with Retry-After while its own schema migrates, and only then.` + selectorHelp,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if fl.sel.IsEmpty() {
 				fl.sel.All = true
@@ -36,6 +40,7 @@ Either way, running again resumes.` + selectorHelp,
 	}
 	selectorFlags(cmd, &fl.sel)
 	runOptionFlags(cmd, &fl)
+	cmd.Flags().BoolVar(&fl.maintenance, "maintenance", false, "put each tenant in maintenance (503) while its own schema migrates")
 	return cmd
 }
 

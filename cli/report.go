@@ -35,7 +35,8 @@ func (a *app) runFleet(cmd *cobra.Command, fl *runFlags, verb string,
 		return notStarted(cmd, verb, err)
 	}
 	bar := a.newProgress(verb, len(schemas), fl.json)
-	report, err := do(d, schemas, &fleet.Options{Parallel: fl.parallel, DryRun: fl.dryRun, Progress: bar.update})
+	report, err := do(d, schemas, &fleet.Options{Parallel: fl.parallel, DryRun: fl.dryRun,
+		Maintenance: fl.maintenance, Progress: bar.update})
 	bar.finish()
 	if report == nil {
 		return err

@@ -43,10 +43,26 @@ func (f *Fleet) Migrate(ctx context.Context, schemas []Schema, opts *Options) (*
 		}
 		return report, err
 	}
+	migrate := f.migrateOne
+	if opts.Maintenance && !opts.DryRun {
+		migrate = f.migrateInMaintenance
+		f.leaveMaintenance(ctx, skipped(report))
+	}
 	f.run(ctx, work, report, opts, func(ctx context.Context, s Schema) Result {
-		return f.migrateOne(ctx, s, opts.DryRun)
+		return migrate(ctx, s, opts.DryRun)
 	})
 	return report, end(ctx, report)
+}
+
+// skipped lists the tenant schemas report found current.
+func skipped(report *Report) []string {
+	var out []string
+	for _, r := range report.Results {
+		if r.Skipped && r.Kind == KindDynamic {
+			out = append(out, r.Schema)
+		}
+	}
+	return out
 }
 
 // behind returns the schemas the fleet summary does not show as current,

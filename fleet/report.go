@@ -82,6 +82,10 @@ type Options struct {
 	Parallel int
 	// DryRun reports what would be done and changes nothing.
 	DryRun bool
+	// Maintenance puts each tenant in maintenance (503 with Retry-After on
+	// its hosts) while its own schema migrates, and only then: tenants
+	// whose schemas are current are not touched. Migrate only.
+	Maintenance bool
 	// Progress, when set, is called after each schema with the count done
 	// so far and the total. Calls come from one goroutine at a time.
 	Progress func(done, total int, r Result)

@@ -27,6 +27,8 @@
 //
 // The built-in jobs send email (EmailArgs), welcome a tenant's new user
 // (WelcomeArgs), run the application's seed hooks in a new tenant
-// (SeedArgs) and refill the provisioner's spare schemas (RefillArgs, also
-// run periodically). Applications add their own with AppWorker.
+// (SeedArgs), refill the provisioner's spare schemas (RefillArgs, also
+// run periodically) and purge terminated tenants past their date
+// (PurgeArgs, run periodically). Applications add their own with
+// AppWorker, as the server does for the domains package's checks.
 package jobs

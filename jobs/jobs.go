@@ -42,6 +42,13 @@ type Config struct {
 	// Seeds are the hooks SeedArgs jobs run in a new tenant, in order.
 	// Default none.
 	Seeds []SeedFunc
+	// Purger purges terminated tenants whose purge date has passed, for
+	// PurgeArgs jobs, which are also enqueued every PurgeEvery. Default
+	// nil: no purge worker and no periodic purge.
+	Purger Purger
+	// PurgeEvery is how often a purge is enqueued when Purger is set.
+	// Default 1 hour.
+	PurgeEvery time.Duration
 	// AppWorkers are the application's own workers (see AppWorker).
 	// Default none.
 	AppWorkers []Registration
@@ -116,8 +123,8 @@ func (cfg *Config) validate() error {
 		return errors.New("jobs config: Mailer is required unless InsertOnly")
 	case cfg.Workers < 0:
 		return fmt.Errorf("jobs config: Workers must not be negative, got %d", cfg.Workers)
-	case cfg.RefillEvery < 0:
-		return fmt.Errorf("jobs config: RefillEvery must not be negative, got %v", cfg.RefillEvery)
+	case cfg.RefillEvery < 0 || cfg.PurgeEvery < 0:
+		return fmt.Errorf("jobs config: RefillEvery and PurgeEvery must not be negative, got %v and %v", cfg.RefillEvery, cfg.PurgeEvery)
 	case cfg.RescueAfter < 0:
 		return fmt.Errorf("jobs config: RescueAfter must not be negative, got %v", cfg.RescueAfter)
 	}
@@ -138,6 +145,9 @@ func (cfg *Config) configureWorkers(rc *river.Config, logger *slog.Logger) error
 	rc.RescueStuckJobsAfter = cmp.Or(cfg.RescueAfter, to.rescueAfter())
 	if cfg.Refiller != nil {
 		rc.PeriodicJobs = []*river.PeriodicJob{refillPeriodically(cmp.Or(cfg.RefillEvery, refillDefault))}
+	}
+	if cfg.Purger != nil {
+		rc.PeriodicJobs = append(rc.PeriodicJobs, purgePeriodically(cmp.Or(cfg.PurgeEvery, purgeDefault)))
 	}
 	workers := river.NewWorkers()
 	kinds := map[string]tenantDecoder{}
@@ -169,6 +179,9 @@ func (cfg *Config) registrations(to Timeouts, logger *slog.Logger) []Registratio
 	}
 	if cfg.Refiller != nil {
 		regs = append(regs, AppWorker[RefillArgs](&refillWorker{refiller: cfg.Refiller, logger: logger, timeout: to.Refill}))
+	}
+	if cfg.Purger != nil {
+		regs = append(regs, AppWorker[PurgeArgs](&purgeWorker{purger: cfg.Purger, logger: logger, timeout: to.Refill}))
 	}
 	return append(regs, cfg.AppWorkers...)
 }

@@ -37,7 +37,14 @@ import (
 // error wrapping tenantry.ErrTenantNotFound, as does a delete of a tenant
 // that does not exist. The tenant returned is as step 3 found it.
 func (p *Provisioner) Delete(ctx context.Context, ref string) (*tenantry.Tenant, error) {
-	t, err := p.markDeleting(ctx, ref)
+	return p.deleteIf(ctx, ref, nil)
+}
+
+// deleteIf is Delete, begun only if allow, called under the tenant's row
+// lock, accepts the tenant as it is then; a tenant already deleting is
+// finished whatever allow says.
+func (p *Provisioner) deleteIf(ctx context.Context, ref string, allow func(*tenantry.Tenant) error) (*tenantry.Tenant, error) {
+	t, err := p.markDeleting(ctx, ref, allow)
 	if err != nil {
 		return nil, err
 	}
@@ -58,12 +65,17 @@ func (p *Provisioner) Delete(ctx context.Context, ref string) (*tenantry.Tenant,
 // markDeleting is step 1: it sets the tenant's status to deleting, unless
 // it is already, and returns the tenant. The status change and its audit
 // record commit together; the registry's trigger announces the change.
-func (p *Provisioner) markDeleting(ctx context.Context, ref string) (*tenantry.Tenant, error) {
+func (p *Provisioner) markDeleting(ctx context.Context, ref string, allow func(*tenantry.Tenant) error) (*tenantry.Tenant, error) {
 	var t *tenantry.Tenant
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		var err error
 		if t, err = registry.FindForUpdate(ctx, tx, ref); err != nil || t.Deleting() {
 			return err
+		}
+		if allow != nil {
+			if err := allow(t); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.Exec(ctx, markDeletingSQL, t.ID); err != nil {
 			return fmt.Errorf("mark tenant %s deleting: %w", t.Slug, err)

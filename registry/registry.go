@@ -32,7 +32,13 @@ type Config struct {
 	MaxEntries int
 	// Logger receives listener events. Default: discard.
 	Logger *slog.Logger
+	// PurgeAfter is how long a terminated tenant's data is kept before it
+	// may be purged (SetStatus). Default 30 days.
+	PurgeAfter time.Duration
 }
+
+// DefaultPurgeAfter is Config.PurgeAfter's default: 30 days.
+const DefaultPurgeAfter = 30 * 24 * time.Hour
 
 // Registry looks tenants up in public.tenants and public.domains through a
 // cache. It is safe for concurrent use.
@@ -63,6 +69,7 @@ func New(pool *pgxpool.Pool, cfg *Config) *Registry {
 	c.FallbackTTL = cmp.Or(c.FallbackTTL, time.Second)
 	c.NegativeTTL = cmp.Or(c.NegativeTTL, 5*time.Second)
 	c.MaxEntries = cmp.Or(c.MaxEntries, 100_000)
+	c.PurgeAfter = cmp.Or(c.PurgeAfter, DefaultPurgeAfter)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -11,11 +11,12 @@ import (
 	"github.com/tenantry/tenantry"
 )
 
-// selectTenant reads tenants with their domains, primary first.
+// selectTenant reads tenants with their verified domains, primary first.
 const selectTenant = `SELECT t.id, t.slug, t.schema_name, coalesce(t.role_name, ''), t.name, t.status,
 	t.locale, t.timezone, t.default_currency, t.features, t.plan, t.created_at, t.updated_at,
 	coalesce((SELECT array_agg(d.domain ORDER BY d.is_primary DESC, d.domain)
-	          FROM public.domains d WHERE d.tenant_id = t.id), '{}')
+	          FROM public.domains d WHERE d.tenant_id = t.id AND d.status = 'verified'), '{}'),
+	t.maintenance IS NOT NULL, t.purge_after
 FROM public.tenants t `
 
 // Querier is a pool, a connection or a transaction.
@@ -27,7 +28,7 @@ func scanTenant(row pgx.CollectableRow) (*tenantry.Tenant, error) {
 	var t tenantry.Tenant
 	err := row.Scan(&t.ID, &t.Slug, &t.SchemaName, &t.RoleName, &t.Name, &t.Status,
 		&t.Locale, &t.Timezone, &t.DefaultCurrency, &t.Features, &t.Plan, &t.CreatedAt, &t.UpdatedAt,
-		&t.Domains)
+		&t.Domains, &t.Maintenance, &t.PurgeAfter)
 	return &t, err
 }
 
@@ -43,9 +44,10 @@ func queryOne(ctx context.Context, q Querier, where string, args ...any) (*tenan
 	return t, err
 }
 
-// byHost finds the tenant that owns a normalised domain.
+// byHost finds the tenant that owns a normalised domain, once verified:
+// a pending domain routes nowhere.
 func byHost(ctx context.Context, q Querier, host string) (*tenantry.Tenant, error) {
-	return queryOne(ctx, q, "JOIN public.domains d ON d.tenant_id = t.id WHERE d.domain = $1", host)
+	return queryOne(ctx, q, "JOIN public.domains d ON d.tenant_id = t.id WHERE d.domain = $1 AND d.status = 'verified'", host)
 }
 
 // Find returns the tenant named by ref: its slug, its schema name, one of

@@ -13,6 +13,10 @@ import (
 // when Config.RetryAfter is zero.
 const DefaultRetryAfter = time.Hour
 
+// DefaultMaintenanceRetryAfter is the Retry-After sent with the 503 of a
+// tenant in maintenance when Config.MaintenanceRetryAfter is zero.
+const DefaultMaintenanceRetryAfter = 30 * time.Second
+
 // maxRequestIDBytes bounds the request id copied into logs from a header.
 const maxRequestIDBytes = 128
 
@@ -38,6 +42,10 @@ type Config struct {
 	// no Retry-After. A terminated tenant's 503 never has one: it will not
 	// come back.
 	RetryAfter time.Duration
+	// MaintenanceRetryAfter is sent, in whole seconds, as the Retry-After
+	// header of the 503 of a tenant in maintenance. Default
+	// DefaultMaintenanceRetryAfter (30 seconds).
+	MaintenanceRetryAfter time.Duration
 	// RequestID returns the id under which a request is logged. Default: the
 	// X-Request-ID header, cut to 128 bytes.
 	RequestID func(*http.Request) string
@@ -71,6 +79,9 @@ func newSettings(cfg *Config) *settings {
 	}
 	if s.RetryAfter == 0 {
 		s.RetryAfter = DefaultRetryAfter
+	}
+	if s.MaintenanceRetryAfter <= 0 {
+		s.MaintenanceRetryAfter = DefaultMaintenanceRetryAfter
 	}
 	if s.RequestID == nil {
 		s.RequestID = headerRequestID

@@ -11,7 +11,8 @@
 //   - an IP address, a host that no tenant serves, or a tenant being deleted
 //     (tenantry.StatusDeleting) gets 404, the same answer for all three;
 //   - a suspended tenant gets 503 with Retry-After, a terminated one 503
-//     without it;
+//     without it; an active tenant in maintenance (Tenant.Maintenance) 503
+//     with Retry-After (Config.MaintenanceRetryAfter);
 //   - a lookup that fails because the database is unreachable gets 503
 //     "database unavailable, retry shortly" with Retry-After (see
 //     WriteDatabaseUnavailable); any other failed lookup gets 500

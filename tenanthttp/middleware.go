@@ -69,6 +69,8 @@ func (h *handler) serveTenant(w http.ResponseWriter, r *http.Request, host strin
 		notFound(w, r) // as it will be once the delete is done
 	case !t.Active():
 		h.inactive(w, t)
+	case t.Maintenance:
+		h.maintenance(w)
 	default:
 		h.next.ServeHTTP(w, r.WithContext(tenantry.WithTenant(r.Context(), t)))
 	}
@@ -120,6 +122,12 @@ func (h *handler) inactive(w http.ResponseWriter, t *tenantry.Tenant) {
 	default:
 		WriteProblem(w, http.StatusServiceUnavailable, "this tenant is not available")
 	}
+}
+
+// maintenance answers 503 with Retry-After for a tenant in maintenance.
+func (h *handler) maintenance(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", retryAfterSeconds(h.s.MaintenanceRetryAfter))
+	WriteProblem(w, http.StatusServiceUnavailable, "this tenant is under maintenance, retry shortly")
 }
 
 // lookupFailed answers a failed lookup: 503 with Retry-After when the
