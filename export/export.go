@@ -161,4 +161,3 @@ func cmpDir(dirs ...string) string {
 	}
 	return "."
 }
-

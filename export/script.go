@@ -83,9 +83,9 @@ var (
 	// (15.14 and later) puts around a script against injection by the
 	// dumped names: meaningless here, where no psql runs the script.
 	restrictLine = regexp.MustCompile(`^\\(un)?restrict [A-Za-z0-9]+\r?\n?$`)
-	sessionSet  = regexp.MustCompile(`^SET ([a-z_]+) = (.*);$`)
-	setConfig   = regexp.MustCompile(`^SELECT pg_catalog\.set_config\('([a-z_]+)', ('[^']*'), false\);$`)
-	copyFromStd = regexp.MustCompile(`(?s)^COPY .* FROM stdin;$`)
+	sessionSet   = regexp.MustCompile(`^SET ([a-z_]+) = (.*);$`)
+	setConfig    = regexp.MustCompile(`^SELECT pg_catalog\.set_config\('([a-z_]+)', ('[^']*'), false\);$`)
+	copyFromStd  = regexp.MustCompile(`(?s)^COPY .* FROM stdin;$`)
 )
 
 // statement runs one statement of the script, with the COPY data that
