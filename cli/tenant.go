@@ -22,6 +22,7 @@ tenant takes its slug, its schema name or one of its domains.`,
 		a.tenantStatusCommand("suspend", tenantry.StatusSuspended, "Suspend a tenant: its hosts answer 503 until it is activated"),
 		a.tenantStatusCommand("activate", tenantry.StatusActive, "Activate a suspended tenant"),
 		a.tenantDeleteCommand())
+	cmd.AddCommand(a.tenantExportCommand(), a.tenantImportCommand())
 	for _, c := range cmd.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}
