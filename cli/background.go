@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,12 +42,17 @@ func startJobs(ctx context.Context, d *deps, log *slog.Logger) (stop func(), err
 		log.Warn("TENANTRY_POOL_JOBS is below TENANTRY_WORKERS + 4: jobs will wait for connections",
 			"pool_jobs", s.poolJobs, "workers", s.workers)
 	}
+	exportJobs, periodic, err := d.scheduledExports(log)
+	if err != nil {
+		return nil, err
+	}
 	pool, err := openPool(ctx, s.databaseURL, int32(s.poolJobs), log)
 	if err != nil {
 		return nil, err
 	}
 	j, err := jobs.New(jobs.Config{Pool: pool, DB: tenantdb.New(pool, &tenantdb.Config{DisableRoles: s.disableRoles}),
-		Mailer: m, Refiller: d.newProvisioner(pool, log), Seeds: s.app.Seeds, AppWorkers: s.app.Jobs, Logger: log,
+		Mailer: m, Refiller: d.newProvisioner(pool, log), Seeds: s.app.Seeds,
+		AppWorkers: append(slices.Clone(s.app.Jobs), exportJobs...), Periodic: periodic, Logger: log,
 		Workers: s.workers, PollOnly: s.pollOnly})
 	if err == nil {
 		err = j.Start(ctx)

@@ -7,10 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/spf13/cobra"
 
 	"github.com/tenantry/tenantry/export"
+	"github.com/tenantry/tenantry/jobs"
 )
 
 // exporter returns the exporter of d's database, logging to log (nil:
@@ -151,4 +154,39 @@ func checkOut(out string) error {
 		return usagef("--out %s: the directory %s does not exist", out, filepath.Dir(out))
 	}
 	return nil
+}
+
+// exportSchedule reads the scheduled exports' settings: TENANTRY_EXPORT_DIR
+// (unset: none), TENANTRY_EXPORT_EVERY (a duration such as 24h or 30m,
+// default 24h) and TENANTRY_EXPORT_KEEP (archives kept per tenant, default
+// 7). A malformed value is recorded in s.invalid.
+func (a *app) exportSchedule(s *settings) *export.Schedule {
+	dir := strings.TrimSpace(a.getenv("TENANTRY_EXPORT_DIR"))
+	if dir == "" {
+		return nil
+	}
+	sch := &export.Schedule{Dir: dir, Keep: a.intSetting(s, "TENANTRY_EXPORT_KEEP", 7, 1, 10000)}
+	if v := strings.TrimSpace(a.getenv("TENANTRY_EXPORT_EVERY")); v != "" {
+		d, err := time.ParseDuration(v)
+		if (err != nil || d < time.Minute) && s.invalid == nil {
+			s.invalid = usagef("TENANTRY_EXPORT_EVERY=%q: must be a duration of at least a minute, such as 24h or 6h30m", v)
+		}
+		sch.Every = d
+	}
+	return sch
+}
+
+// scheduledExports are the job workers and periodic job of the scheduled
+// exports, none when TENANTRY_EXPORT_DIR is not set.
+func (d *deps) scheduledExports(log *slog.Logger) ([]jobs.Registration, []*river.PeriodicJob, error) {
+	if d.settings.exports == nil {
+		return nil, nil, nil
+	}
+	regs, periodic, err := d.exporter(log).Scheduled(*d.settings.exports)
+	if err != nil {
+		return nil, nil, usagef("TENANTRY_EXPORT_DIR: %v", err)
+	}
+	log.Info("scheduled exports", "dir", d.settings.exports.Dir, "every", d.settings.exports.Every.String(),
+		"keep", d.settings.exports.Keep)
+	return regs, periodic, nil
 }

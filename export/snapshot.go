@@ -29,14 +29,21 @@ type snapshotData struct {
 }
 
 // snapshot reads tenant t and dumps its schema into s, all in one
-// snapshot of the database. A transaction enters the tenant
+// snapshot of the database. A transaction, on a connection of its own
+// (taking a second one from the pool while holding one could wait forever
+// on a small pool), enters the tenant
 // (public.tenantry_enter_tenant: its lock shared, then a check with a
 // fresh snapshot that it is not being deleted) and exports its snapshot,
 // which pg_dump and a second, read-only transaction import; the first
 // stays open, holding the lock, only until pg_dump is done. A delete of
 // the tenant waits for it; a tenant already being deleted is refused.
 func (e *Exporter) snapshot(ctx context.Context, tl tools, t *tenantry.Tenant, s *staging) (*snapshotData, error) {
-	lock, err := e.pool.Begin(ctx)
+	conn, err := pgx.Connect(ctx, e.cfg.ConnString)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	lock, err := conn.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
