@@ -39,6 +39,7 @@ func (s *server) newREST(mux *http.ServeMux) (huma.API, error) {
 		{PartTenantInfo, s.registerTenantInfo}, {PartProfile, s.registerProfile}, {PartUsers, s.registerUsers},
 		{PartPlatform, s.registerPlatform}, {PartSignup, s.registerSignup},
 		{PartJoinRequests, s.registerJoinRequests}, {PartAudit, s.registerAudit},
+		{PartExport, s.registerExport},
 	}
 	for _, p := range parts {
 		if s.serves(p.part) {

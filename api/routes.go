@@ -30,11 +30,13 @@ const (
 	PartSignup       Part = "signup"        // /api/signup/ and its pages on the base domain
 	PartJoinRequests Part = "join-requests" // /api/join-requests/ and /api/email-domains/
 	PartAudit        Part = "audit"         // /api/audit/ and /api/platform/audit/
+	PartExport       Part = "export"        // GET /api/export, owners download the tenant's data
 )
 
 // Parts lists the built-in parts.
 func Parts() []Part {
-	return []Part{PartTenantInfo, PartProfile, PartUsers, PartPlatform, PartSignup, PartJoinRequests, PartAudit}
+	return []Part{PartTenantInfo, PartProfile, PartUsers, PartPlatform, PartSignup, PartJoinRequests, PartAudit,
+		PartExport}
 }
 
 // reservedPaths are path prefixes an application's routes may never take,

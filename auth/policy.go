@@ -20,6 +20,7 @@ const (
 	BillingRead  Permission = "billing:read"
 	AuditRead    Permission = "audit:read"
 	ProfileRead  Permission = "profile:read"
+	DataExport   Permission = "data:export" // download all the tenant's data (GET /api/export)
 )
 
 // Policy maps each role to what it may do. It is a plain table so that the
@@ -31,7 +32,7 @@ type Policy map[string][]Permission
 // manage users and data, members read and write data, viewers read, billing
 // sees billing only.
 var DefaultPolicy = Policy{
-	RoleOwner:   {DataRead, DataWrite, UsersRead, UsersManage, OwnersManage, BillingRead, AuditRead, ProfileRead},
+	RoleOwner:   {DataRead, DataWrite, UsersRead, UsersManage, OwnersManage, BillingRead, AuditRead, ProfileRead, DataExport},
 	RoleAdmin:   {DataRead, DataWrite, UsersRead, UsersManage, AuditRead, ProfileRead},
 	RoleMember:  {DataRead, DataWrite, ProfileRead},
 	RoleViewer:  {DataRead, ProfileRead},

@@ -94,7 +94,9 @@ TENANTRY_WORKERS (jobs at once, default 10), TENANTRY_POOL_JOBS (database
 connections for them, default TENANTRY_WORKERS + 4), TENANTRY_SMTP_URL
 (unset: mail is written to TENANTRY_DIR/outbox), TENANTRY_MAIL_FROM,
 TENANTRY_SPARES (spare pool size, default 5), TENANTRY_JOBS_POLL_ONLY=1
-behind PgBouncer. Stops gracefully on SIGTERM or Ctrl-C.`,
+behind PgBouncer, TENANTRY_EXPORT_DIR, TENANTRY_EXPORT_EVERY and
+TENANTRY_EXPORT_KEEP for scheduled exports of every tenant (see "tenant
+export"). Stops gracefully on SIGTERM or Ctrl-C.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s := a.settings()
 			if err := s.resolveDatabase(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/audit"
 	"github.com/tenantry/tenantry/migrate"
 	"github.com/tenantry/tenantry/migrations"
 	"github.com/tenantry/tenantry/provision"
@@ -112,6 +113,11 @@ func (e *Exporter) WriteFile(ctx context.Context, ref, path string) (*Manifest, 
 		return nil, fmt.Errorf("export to %s: %w", path, err)
 	}
 	done = true
+	err = audit.Record(ctx, e.pool, audit.Event{TenantID: m.Tenant.ID, Action: audit.TenantExported, Target: m.Tenant.Slug,
+		Details: map[string]any{"file": filepath.Base(path), "digest": m.Digest, "level": m.Level}})
+	if err != nil {
+		e.log.Warn("tenant exported, but not recorded in the audit log", "tenant", m.Tenant.Slug, "err", err)
+	}
 	e.log.Info("tenant exported", "tenant", m.Tenant.Slug, "file", path, "level", m.Level, "members", len(m.Members))
 	return m, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/jobs"
@@ -90,9 +91,12 @@ type ExportArgs struct {
 // Kind returns KindExport.
 func (ExportArgs) Kind() string { return KindExport }
 
-// InsertOpts makes one tenant's export unique while it waits or runs.
+// InsertOpts makes one tenant's export unique while it waits or runs (not
+// once it completed: the next one is due an interval later).
 func (ExportArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+		rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
 }
 
 // Scheduled returns the workers and the periodic job of scheduled exports,
