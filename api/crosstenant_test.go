@@ -71,6 +71,7 @@ var opRecipes = map[string]opRecipe{
 	"reject-join-request":  {},
 	"list-email-domains":   {},
 	"patch-email-domain":   {body: func(string) map[string]any { return map[string]any{"auto_join": true} }},
+	"export-data":          {},
 }
 
 func itemRecipe(tag string) map[string]any { return map[string]any{"name": "xt " + tag} }

@@ -40,6 +40,7 @@ func (s *server) newREST(mux *http.ServeMux) (huma.API, error) {
 		{PartPlatform, s.registerPlatform}, {PartSignup, s.registerSignup},
 		{PartJoinRequests, s.registerJoinRequests}, {PartAudit, s.registerAudit},
 		{PartDomains, s.registerDomains},
+		{PartExport, s.registerExport},
 	}
 	for _, p := range parts {
 		if s.serves(p.part) {

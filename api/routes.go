@@ -31,11 +31,13 @@ const (
 	PartJoinRequests Part = "join-requests" // /api/join-requests/ and /api/email-domains/
 	PartAudit        Part = "audit"         // /api/audit/ and /api/platform/audit/
 	PartDomains      Part = "domains"       // /api/domains/ and /api/platform/tenants/{ref}/domains/
+	PartExport       Part = "export"        // GET /api/export, owners download the tenant's data
 )
 
 // Parts lists the built-in parts.
 func Parts() []Part {
-	return []Part{PartTenantInfo, PartProfile, PartUsers, PartPlatform, PartSignup, PartJoinRequests, PartAudit, PartDomains}
+	return []Part{PartTenantInfo, PartProfile, PartUsers, PartPlatform, PartSignup, PartJoinRequests, PartAudit,
+		PartDomains, PartExport}
 }
 
 // reservedPaths are path prefixes an application's routes may never take,

@@ -39,6 +39,8 @@ const (
 	TenantTerminated   = "tenant.terminated"
 	TenantDeleting     = "tenant.deleting" // a delete began: tenant.deleted follows when it ends
 	TenantDeleted      = "tenant.deleted"
+	TenantExported     = "tenant.exported"      // an export archive was written (export.Exporter)
+	DataExported       = "tenant.data_exported" // an owner downloaded the tenant's data (GET /api/export)
 	OperatorLoggedIn   = "operator.login_succeeded"
 	OperatorLoginFails = "operator.login_failed"
 )

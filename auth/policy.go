@@ -23,6 +23,7 @@ const (
 	// DomainsManage: see the tenant's domains and start their
 	// verification (operators add and remove them).
 	DomainsManage Permission = "domains:manage"
+	DataExport    Permission = "data:export" // download all the tenant's data (GET /api/export)
 )
 
 // Policy maps each role to what it may do. It is a plain table so that the
@@ -34,7 +35,7 @@ type Policy map[string][]Permission
 // manage users and data, members read and write data, viewers read, billing
 // sees billing only.
 var DefaultPolicy = Policy{
-	RoleOwner:   {DataRead, DataWrite, UsersRead, UsersManage, OwnersManage, BillingRead, AuditRead, ProfileRead, DomainsManage},
+	RoleOwner:   {DataRead, DataWrite, UsersRead, UsersManage, OwnersManage, BillingRead, AuditRead, ProfileRead, DomainsManage, DataExport},
 	RoleAdmin:   {DataRead, DataWrite, UsersRead, UsersManage, AuditRead, ProfileRead, DomainsManage},
 	RoleMember:  {DataRead, DataWrite, ProfileRead},
 	RoleViewer:  {DataRead, ProfileRead},

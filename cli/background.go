@@ -43,6 +43,10 @@ func startJobs(ctx context.Context, d *deps, log *slog.Logger) (stop func(), err
 		log.Warn("TENANTRY_POOL_JOBS is below TENANTRY_WORKERS + 4: jobs will wait for connections",
 			"pool_jobs", s.poolJobs, "workers", s.workers)
 	}
+	exportJobs, periodic, err := d.scheduledExports(log)
+	if err != nil {
+		return nil, err
+	}
 	pool, err := openPool(ctx, s.databaseURL, int32(s.poolJobs), log)
 	if err != nil {
 		return nil, err
@@ -55,7 +59,8 @@ func startJobs(ctx context.Context, d *deps, log *slog.Logger) (stop func(), err
 	prov := d.newProvisioner(pool, log)
 	j, err := jobs.New(jobs.Config{Pool: pool, DB: tenantdb.New(pool, &tenantdb.Config{DisableRoles: s.disableRoles}),
 		Mailer: m, Refiller: prov, Purger: prov, Seeds: s.app.Seeds, Logger: log, Workers: s.workers, PollOnly: s.pollOnly,
-		AppWorkers: append([]jobs.Registration{jobs.AppWorker(domains.NewWorker(checks))}, s.app.Jobs...)})
+		AppWorkers: append(append([]jobs.Registration{jobs.AppWorker(domains.NewWorker(checks))}, s.app.Jobs...), exportJobs...),
+		Periodic:   periodic})
 	if err == nil {
 		err = j.Start(ctx)
 	}
@@ -97,7 +102,9 @@ connections for them, default TENANTRY_WORKERS + 4), TENANTRY_SMTP_URL
 (unset: mail is written to TENANTRY_DIR/outbox), TENANTRY_MAIL_FROM,
 TENANTRY_SPARES (spare pool size, default 5), TENANTRY_JOBS_POLL_ONLY=1
 behind PgBouncer, TENANTRY_METRICS_ADDR (serve /metrics there: the pools,
-the job queue, the fleet). Stops gracefully on SIGTERM or Ctrl-C.`,
+the job queue, the fleet), TENANTRY_EXPORT_DIR, TENANTRY_EXPORT_EVERY and
+TENANTRY_EXPORT_KEEP for scheduled exports of every tenant (see "tenant
+export"). Stops gracefully on SIGTERM or Ctrl-C.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s := a.settings()
 			if err := s.resolveDatabase(); err != nil {

@@ -23,6 +23,7 @@ tenant takes its slug, its schema name or one of its domains.`,
 		a.tenantStatusCommand("activate", tenantry.StatusActive, "Activate a suspended or terminated tenant (cancels its purge)"),
 		a.tenantDeleteCommand())
 	cmd.AddCommand(a.lifecycleCommands()...)
+	cmd.AddCommand(a.tenantExportCommand(), a.tenantImportCommand())
 	for _, c := range cmd.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}

@@ -52,6 +52,11 @@ type Config struct {
 	// AppWorkers are the application's own workers (see AppWorker).
 	// Default none.
 	AppWorkers []Registration
+	// Periodic are jobs enqueued on a schedule (river.NewPeriodicJob), by
+	// the leader of the clients sharing the database, for workers among
+	// AppWorkers (such as the export package's scheduled exports).
+	// Default none.
+	Periodic []*river.PeriodicJob
 	// Logger receives cancelled jobs and River's own logs. Default: discard.
 	Logger *slog.Logger
 	// Workers is how many jobs may run at once. Default 10.
@@ -149,6 +154,7 @@ func (cfg *Config) configureWorkers(rc *river.Config, logger *slog.Logger) error
 	if cfg.Purger != nil {
 		rc.PeriodicJobs = append(rc.PeriodicJobs, purgePeriodically(cmp.Or(cfg.PurgeEvery, purgeDefault)))
 	}
+	rc.PeriodicJobs = append(rc.PeriodicJobs, cfg.Periodic...)
 	workers := river.NewWorkers()
 	kinds := map[string]tenantDecoder{}
 	for _, r := range cfg.registrations(to, logger) {
