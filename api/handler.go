@@ -13,6 +13,7 @@ import (
 
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/internal/pgerr"
+	"github.com/tenantry/tenantry/metrics"
 	"github.com/tenantry/tenantry/migrate"
 	"github.com/tenantry/tenantry/migrations"
 	"github.com/tenantry/tenantry/provision"
@@ -70,6 +71,10 @@ type Config struct {
 	// Docs renders the OpenAPI document as the page /api/docs on every
 	// host (console.APIDocs). Default nil: 404.
 	Docs func(openapi []byte) (http.Handler, error)
+	// Metrics, when set, is served at /metrics on the fallback domains
+	// (never on a tenant's host): usually metrics.Metrics.Handler. Default
+	// nil: /metrics is 404 there.
+	Metrics http.Handler
 }
 
 // NewHandler returns the server's handler.
@@ -99,7 +104,7 @@ func NewHandler(cfg *Config) (http.Handler, error) {
 	}
 	s.oapi = humaAPI.OpenAPI()
 	rest.HandleFunc("/", notAllowed(rest))
-	s.rest = trimSlash(rest)
+	s.rest = trimSlash(metrics.Route(rest))
 	tenantRoutes := tenanthttp.Middleware(c.Resolver, &tenanthttp.Config{
 		FallbackDomains: c.FallbackDomains,
 		Public:          http.HandlerFunc(s.public),
@@ -114,7 +119,7 @@ func NewHandler(cfg *Config) (http.Handler, error) {
 		return nil, err
 	}
 	root.Handle("/", tenantRoutes)
-	return s.logRequests(recoverPanics(s.log, limitBody(root))), nil
+	return s.logRequests(recoverPanics(s.log, limitBody(metrics.Route(root)))), nil
 }
 
 type server struct {
@@ -132,9 +137,9 @@ func (s *server) tenantRoutes() http.Handler {
 	mux.HandleFunc("/api/platform/", notFound)
 	mux.HandleFunc("/api/signup/", notFound)
 	mux.Handle("/api/", s.rest)
-	mux.Handle("/", s.appMux)
+	mux.Handle("/", metrics.Route(s.appMux))
 	s.mountConsole(mux)
-	return mux
+	return metrics.Route(mux)
 }
 
 // notAllowed answers what no operation of mux matches: 405 with Allow when

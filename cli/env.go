@@ -21,6 +21,7 @@ import (
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/fleet"
 	"github.com/tenantry/tenantry/jobs"
+	"github.com/tenantry/tenantry/metrics"
 	"github.com/tenantry/tenantry/provision"
 	"github.com/tenantry/tenantry/registry"
 	"github.com/tenantry/tenantry/tenantdb"
@@ -46,6 +47,13 @@ type settings struct {
 	poolJobs      int          // TENANTRY_POOL_JOBS, default TENANTRY_WORKERS+4: connections for the jobs
 	pollOnly      bool         // TENANTRY_JOBS_POLL_ONLY=1: jobs poll instead of LISTEN (behind PgBouncer)
 	invalid       error        // the first malformed setting, reported by wire
+
+	// TENANTRY_METRICS_ADDR: a listener of its own for /metrics; unset: the
+	// base domain's /metrics.
+	metricsAddr string
+	// TENANTRY_METRICS_TENANTS, default 20: tenants that keep their slug as
+	// a metrics label.
+	metricsTenants int
 }
 
 func (a *app) settings() settings {
@@ -70,6 +78,8 @@ func (a *app) settings() settings {
 	s.workers = a.intSetting(&s, "TENANTRY_WORKERS", 10, 1, 1000)
 	s.poolHTTP = a.intSetting(&s, "TENANTRY_POOL_HTTP", defaultPoolHTTP, 1, 1000)
 	s.poolJobs = a.intSetting(&s, "TENANTRY_POOL_JOBS", s.workers+jobsPoolOverhead, 2, 1000)
+	s.metricsAddr = a.getenv("TENANTRY_METRICS_ADDR")
+	s.metricsTenants = a.intSetting(&s, "TENANTRY_METRICS_TENANTS", metrics.DefaultTenants, 0, 1000)
 	s.baseURL = a.getenv("TENANTRY_BASE_URL")
 	if s.baseURL == "" {
 		s.baseURL = defaultBaseURL(s.baseDomain, s.addr)
@@ -151,6 +161,8 @@ type deps struct {
 	provisioner *provision.Provisioner
 	fleet       *fleet.Fleet
 	jobs        *jobs.Jobs // insert-only unless startJobs replaced it
+	// jobsPool is the job workers' pool, once startJobs opened it.
+	jobsPool *pgxpool.Pool
 }
 
 // open connects to the database and wires the library to it. maxConns 0
