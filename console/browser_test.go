@@ -30,10 +30,10 @@ func (f *fixture) tab(t *testing.T) *tab {
 // url is the fixture's address of path on host.
 func (b *tab) url(host, path string) string { return "http://" + host + ":" + b.f.port + path }
 
-// do runs actions, failing the test on error; each call has 30 seconds.
+// do runs actions, failing the test on error; each call has a minute.
 func (b *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute) // a guard against a hang, not a measure
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		b.t.Fatalf("%s: %v\npage: %s", what, err, b.text("body"))
@@ -77,11 +77,16 @@ func (b *tab) location() string {
 var unsafeName = regexp.MustCompile(`[^a-z0-9-]+`)
 
 // shot writes a screenshot of the whole page to the artefacts directory.
-func (b *tab) shot(name string) {
+func (b *tab) shot(name string) { b.capture(name, chromedp.FullScreenshot(100)) }
+
+// shotTop writes a screenshot of what the window shows (for a long page).
+func (b *tab) shotTop(name string) { b.capture(name, chromedp.CaptureScreenshot()) }
+
+func (b *tab) capture(name string, take chromedp.Action[[]byte]) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(ctx, take)
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -318,7 +323,7 @@ func TestBrowserAPIDocs(t *testing.T) {
 	b := f.tab(t)
 	b.do("docs", chromedp.Navigate(b.url("alpha.test", "/api/docs")), chromedp.WaitVisible(chromedp.CSS("#op-createItem")))
 	b.see("docs", "/api/items", "Schemas")
-	b.shot("api-docs")
+	b.shotTop("api-docs")
 }
 
 func TestBrowserLogInByKeyboardAndOnAPhone(t *testing.T) {
