@@ -13,6 +13,7 @@ import (
 	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/internal/pgerr"
+	"github.com/tenantry/tenantry/limits"
 	"github.com/tenantry/tenantry/tenanthttp"
 )
 
@@ -25,6 +26,8 @@ func (s *server) problem(ctx context.Context, err error) error {
 	var se huma.StatusError
 	var ve *tenantry.ValidationError
 	var te *auth.ThrottledError
+	var qe *limits.QuotaError
+	var be *limits.BusyError
 	switch {
 	case err == nil:
 		return nil
@@ -34,6 +37,10 @@ func (s *server) problem(ctx context.Context, err error) error {
 		return huma.Error422UnprocessableEntity(ve.Error())
 	case errors.As(err, &te):
 		return throttled(te)
+	case errors.As(err, &qe):
+		return huma.Error403Forbidden(qe.Error())
+	case errors.As(err, &be):
+		return tooMany(be.Error(), be.RetryAfter)
 	case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, auth.ErrInvalidToken), errors.Is(err, auth.ErrRefreshReused):
 		return unauthorized(err.Error())
 	case errors.Is(err, auth.ErrForbidden):
@@ -46,6 +53,10 @@ func (s *server) problem(ctx context.Context, err error) error {
 		return huma.Error409Conflict(err.Error())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return huma.NewError(499, "request cancelled")
+	case pgerr.Code(err) == pgerr.QueryCanceled && ctx.Err() == nil:
+		// Cancelled by the server, not by the client: the plan's
+		// statement_timeout (or the server's own).
+		return huma.Error503ServiceUnavailable("a database statement ran longer than this tenant's plan allows (statement_timeout) and was cancelled")
 	case pgerr.Unavailable(err):
 		// The outage is logged once by the pool's breaker, not per request.
 		s.log.DebugContext(ctx, "database unavailable", "request_id", RequestID(ctx), "err", err)
