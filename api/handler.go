@@ -12,6 +12,7 @@ import (
 
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/internal/pgerr"
+	"github.com/tenantry/tenantry/limits"
 	"github.com/tenantry/tenantry/migrate"
 	"github.com/tenantry/tenantry/migrations"
 	"github.com/tenantry/tenantry/provision"
@@ -57,6 +58,10 @@ type Config struct {
 	Routes []func(*Routes) error
 	// Without lists built-in parts not to serve. Default none.
 	Without []Part
+	// RateLimiter, when set, limits each tenant's requests, and each of its
+	// users', to its plan's rates (429 with Retry-After and the RateLimit
+	// headers) on every tenant endpoint. Default nil: no rate limits.
+	RateLimiter *limits.RateLimiter
 	// Signup serves self-service signup on the fallback domains
 	// (/api/signup/ and its HTML pages) and join requests and email domains
 	// on tenant hosts. Without it, none of these is served (404). Default nil.
@@ -94,7 +99,7 @@ func NewHandler(cfg *Config) (http.Handler, error) {
 		Public:          http.HandlerFunc(s.public),
 		Logger:          c.Logger,
 		RequestID:       func(r *http.Request) string { return RequestID(r.Context()) },
-	})(noteTenant(s.tenantRoutes()))
+	})(noteTenant(s.rateLimit(s.tenantRoutes())))
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", s.healthz)
 	root.HandleFunc("GET /readyz", s.readyz)

@@ -128,6 +128,8 @@ func (s *server) registerPlatform(api huma.API) {
 	del.Description = "The tenant's status becomes deleting at once (its hosts answer 404), then its schema is " +
 		"dropped in steps. A delete that stops part way leaves the tenant deleting: delete it again to finish."
 	huma.Register(api, del, s.deleteTenant)
+	s.registerPlans(api)
+	s.registerTop(api)
 }
 
 const notOperator = "authentication required: a valid platform operator's access token"

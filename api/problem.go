@@ -45,11 +45,12 @@ func (s *server) problem(ctx context.Context, err error) error {
 		return unauthorized(err.Error())
 	case errors.Is(err, auth.ErrForbidden):
 		return huma.Error403Forbidden(err.Error())
-	case errors.Is(err, auth.ErrUserNotFound), errors.Is(err, tenantry.ErrTenantNotFound), errors.Is(err, errNotFound):
+	case errors.Is(err, auth.ErrUserNotFound), errors.Is(err, tenantry.ErrTenantNotFound), errors.Is(err, errNotFound),
+		errors.Is(err, limits.ErrPlanNotFound):
 		return huma.Error404NotFound(err.Error())
 	case errors.Is(err, auth.ErrUserExists), errors.Is(err, auth.ErrLastOwner),
 		errors.Is(err, tenantry.ErrTenantExists), errors.Is(err, tenantry.ErrDomainTaken),
-		errors.Is(err, tenantry.ErrTenantDeleting):
+		errors.Is(err, tenantry.ErrTenantDeleting), errors.Is(err, limits.ErrPlanInUse), errors.Is(err, limits.ErrDefaultPlan):
 		return huma.Error409Conflict(err.Error())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return huma.NewError(499, "request cancelled")

@@ -28,3 +28,29 @@ const (
 	movePlan   = `UPDATE public.tenants SET plan = $2, updated_at = now() WHERE plan = $1 RETURNING id`
 	assignPlan = `UPDATE public.tenants SET plan = $2, updated_at = now() WHERE id = $1`
 )
+
+// tenantStatementsSQL are the statements of tenant roles in this database
+// (%s: the quoted pg_stat_statements view).
+const tenantStatementsSQL = `WITH s AS (
+	SELECT t.id, t.slug, t.plan, st.query, st.calls, st.total_exec_time, st.rows
+	FROM %s st
+	JOIN pg_catalog.pg_roles r ON r.oid = st.userid
+	JOIN public.tenants t ON t.role_name = r.rolname
+	WHERE st.dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+), per AS (
+	SELECT id, slug, plan, sum(calls)::bigint AS calls, sum(total_exec_time) AS total, sum(rows)::bigint AS rows
+	FROM s GROUP BY id, slug, plan
+)`
+
+// topTenantsSQL: the $1 heaviest tenants, each with its $2 heaviest
+// statements.
+const topTenantsSQL = tenantStatementsSQL + `
+SELECT p.id, p.slug, p.plan, p.calls, p.total, p.rows,
+	coalesce((SELECT json_agg(json_build_object('query', x.query, 'calls', x.calls, 'total', x.total_exec_time,
+		'rows', x.rows) ORDER BY x.total_exec_time DESC)
+	FROM (SELECT * FROM s WHERE s.id = p.id ORDER BY s.total_exec_time DESC LIMIT $2) x), '[]')
+FROM per p ORDER BY p.total DESC, p.id LIMIT $1`
+
+// allTenantsSQL: how many tenants have statistics, and their totals.
+const allTenantsSQL = tenantStatementsSQL + `
+SELECT count(*), coalesce(sum(calls), 0)::bigint, coalesce(sum(total), 0), coalesce(sum(rows), 0)::bigint FROM per`

@@ -122,7 +122,8 @@ func (p *Plan) details() map[string]any {
 
 // DeletePlan deletes the plan name. A plan some tenants name is refused
 // with an *InUseError (wrapping ErrPlanInUse), unless moveTo names another
-// plan: they are then moved to it in the same transaction. The default
+// plan (else a *tenantry.ValidationError on move_to): they are then moved
+// to it in the same transaction. The default
 // plan is never deleted (ErrDefaultPlan). It returns how many tenants were
 // moved.
 func DeletePlan(ctx context.Context, db DB, name, moveTo string) (int, error) {
@@ -166,7 +167,9 @@ func DeletePlan(ctx context.Context, db DB, name, moveTo string) (int, error) {
 // moveTenants moves every tenant of plan from to plan to, recording each
 // change.
 func moveTenants(ctx context.Context, tx pgx.Tx, from, to string) (int, error) {
-	if err := lockRow(ctx, tx, sharePlan, to); err != nil {
+	if err := lockRow(ctx, tx, sharePlan, to); errors.Is(err, ErrPlanNotFound) {
+		return 0, invalid("move_to", to, "no plan has this name")
+	} else if err != nil {
 		return 0, err
 	}
 	rows, err := tx.Query(ctx, movePlan, from, to)
@@ -197,14 +200,16 @@ func lockRow(ctx context.Context, tx pgx.Tx, sql, name string) error {
 }
 
 // AssignPlan puts the tenant named by ref (slug, schema, domain or id) on
-// plan, which must exist (else the error wraps ErrPlanNotFound), and
+// plan, which must exist (else a *tenantry.ValidationError), and
 // returns the tenant as it now is. The plan cannot be deleted meanwhile.
 // Running servers see the change within a moment, through the registry's
 // notifications. The change is recorded in the audit log.
 func AssignPlan(ctx context.Context, db DB, ref, plan string) (*tenantry.Tenant, error) {
 	var out *tenantry.Tenant
 	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
-		if err := lockRow(ctx, tx, sharePlan, plan); err != nil {
+		if err := lockRow(ctx, tx, sharePlan, plan); errors.Is(err, ErrPlanNotFound) {
+			return invalid("plan", plan, "no plan has this name: create it first (plan set)")
+		} else if err != nil {
 			return err
 		}
 		t, err := registry.FindForUpdate(ctx, tx, ref)

@@ -73,7 +73,7 @@ func TestPlanInUseIsNotDeleted(t *testing.T) {
 	if !errors.As(err, &inUse) || inUse.Tenants != 1 || !errors.Is(err, limits.ErrPlanInUse) {
 		t.Fatalf("delete in use: %v", err)
 	}
-	if _, err := limits.DeletePlan(ctx, env.Pool, "pro", "nope"); !errors.Is(err, limits.ErrPlanNotFound) {
+	if _, err := limits.DeletePlan(ctx, env.Pool, "pro", "nope"); !tenantry.IsValidation(err) {
 		t.Errorf("delete moving to a missing plan: %v", err)
 	}
 	if _, err := limits.DeletePlan(ctx, env.Pool, limits.DefaultPlan, ""); !errors.Is(err, limits.ErrDefaultPlan) {
@@ -99,7 +99,7 @@ func TestAssignPlanNeedsAnExistingPlanAndTenant(t *testing.T) {
 	ctx := context.Background()
 	env := tenanttest.Setup(t, nil)
 	env.CreateTenant(t, "acme")
-	if _, err := limits.AssignPlan(ctx, env.Pool, "acme", "nope"); !errors.Is(err, limits.ErrPlanNotFound) {
+	if _, err := limits.AssignPlan(ctx, env.Pool, "acme", "nope"); !tenantry.IsValidation(err) {
 		t.Errorf("unknown plan: %v", err)
 	}
 	if _, err := limits.AssignPlan(ctx, env.Pool, "nobody", limits.DefaultPlan); !errors.Is(err, tenantry.ErrTenantNotFound) {
