@@ -55,7 +55,7 @@ type TenantStats struct {
 	Tenant     string      `json:"tenant"`
 	TenantID   int64       `json:"tenant_id"`
 	Plan       string      `json:"plan"`
-	Figures               // calls, total, mean and rows
+	Figures                // calls, total, mean and rows
 	Statements []Statement `json:"statements"`
 }
 
