@@ -9,9 +9,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tenantry/tenantry/jobs"
+	"github.com/tenantry/tenantry/limits"
 	"github.com/tenantry/tenantry/mail"
 	"github.com/tenantry/tenantry/signup"
-	"github.com/tenantry/tenantry/tenantdb"
 )
 
 // stopJobsTimeout bounds how long running jobs may go on after a SIGTERM.
@@ -45,9 +45,9 @@ func startJobs(ctx context.Context, d *deps, log *slog.Logger) (stop func(), err
 	if err != nil {
 		return nil, err
 	}
-	j, err := jobs.New(jobs.Config{Pool: pool, DB: tenantdb.New(pool, &tenantdb.Config{DisableRoles: s.disableRoles}),
+	j, err := jobs.New(jobs.Config{Pool: pool, DB: d.gatedDB(pool, s.poolJobs),
 		Mailer: m, Refiller: d.newProvisioner(pool, log), Seeds: s.app.Seeds, AppWorkers: s.app.Jobs, Logger: log,
-		Workers: s.workers, PollOnly: s.pollOnly})
+		Workers: s.workers, PollOnly: s.pollOnly, Limiter: limits.NewJobGate(d.plans, 0)})
 	if err == nil {
 		err = j.Start(ctx)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/fleet"
 	"github.com/tenantry/tenantry/jobs"
+	"github.com/tenantry/tenantry/limits"
 	"github.com/tenantry/tenantry/provision"
 	"github.com/tenantry/tenantry/registry"
 	"github.com/tenantry/tenantry/tenantdb"
@@ -45,6 +46,8 @@ type settings struct {
 	poolHTTP      int          // TENANTRY_POOL_HTTP, default 10: connections for HTTP requests (serve, dev)
 	poolJobs      int          // TENANTRY_POOL_JOBS, default TENANTRY_WORKERS+4: connections for the jobs
 	pollOnly      bool         // TENANTRY_JOBS_POLL_ONLY=1: jobs poll instead of LISTEN (behind PgBouncer)
+	instances     int          // TENANTRY_INSTANCES, default 1: server instances sharing the plans' rates
+	tenantShare   int          // TENANTRY_TENANT_SHARE: any tenant's transactions at once per pool; default half the pool
 	invalid       error        // the first malformed setting, reported by wire
 }
 
@@ -70,6 +73,8 @@ func (a *app) settings() settings {
 	s.workers = a.intSetting(&s, "TENANTRY_WORKERS", 10, 1, 1000)
 	s.poolHTTP = a.intSetting(&s, "TENANTRY_POOL_HTTP", defaultPoolHTTP, 1, 1000)
 	s.poolJobs = a.intSetting(&s, "TENANTRY_POOL_JOBS", s.workers+jobsPoolOverhead, 2, 1000)
+	s.instances = a.intSetting(&s, "TENANTRY_INSTANCES", 1, 1, 1000)
+	s.tenantShare = a.intSetting(&s, "TENANTRY_TENANT_SHARE", 0, 1, 1000)
 	s.baseURL = a.getenv("TENANTRY_BASE_URL")
 	if s.baseURL == "" {
 		s.baseURL = defaultBaseURL(s.baseDomain, s.addr)
@@ -151,6 +156,7 @@ type deps struct {
 	provisioner *provision.Provisioner
 	fleet       *fleet.Fleet
 	jobs        *jobs.Jobs // insert-only unless startJobs replaced it
+	plans       *limits.Plans
 }
 
 // open connects to the database and wires the library to it. maxConns 0
@@ -188,6 +194,7 @@ func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*d
 		pool:     pool,
 		registry: registry.New(pool, &registry.Config{Logger: log}),
 		db:       tenantdb.New(pool, &tenantdb.Config{DisableRoles: s.disableRoles}),
+		plans:    limits.NewPlans(pool, &limits.Config{Logger: log}),
 		fleet: fleet.New(pool, &fleet.Config{Shared: sets.Shared, Tenant: sets.Tenant,
 			StaticSchemas: s.staticSchemas, Logger: log}),
 	}
@@ -200,6 +207,19 @@ func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*d
 		return nil, err
 	}
 	return d, nil
+}
+
+// gatedDB returns tenant transactions on pool (of size connections) under
+// the plans' limits: each tenant's transactions at once capped by its plan
+// and by TENANTRY_TENANT_SHARE (default half the pool, at least 1), so
+// that no tenant can hold the whole pool, and its plan's statement_timeout.
+func (d *deps) gatedDB(pool *pgxpool.Pool, size int) *tenantdb.DB {
+	share := d.settings.tenantShare
+	if share == 0 {
+		share = max(1, size/2)
+	}
+	gate := limits.NewGate(d.plans, &limits.GateConfig{Share: share})
+	return tenantdb.New(pool, &tenantdb.Config{DisableRoles: d.settings.disableRoles, Limiter: gate})
 }
 
 // newProvisioner returns a provisioner on pool configured by d's settings.
