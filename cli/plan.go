@@ -305,3 +305,50 @@ func planError(err error) error {
 	}
 	return tenantError(err)
 }
+
+func (a *app) tenantFeaturesCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "features TENANT NAME=on|off|default ...",
+		Short: "Turn a tenant's features on or off, over its plan's (default: the plan decides)",
+		Args:  cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			changes, err := featureChanges(args[1:])
+			if err != nil {
+				return err
+			}
+			d, err := a.open(cmd.Context(), 2)
+			if err != nil {
+				return err
+			}
+			defer d.pool.Close()
+			t, err := limits.SetTenantFeatures(cmd.Context(), d.pool, args[0], changes)
+			if err != nil {
+				return planError(err)
+			}
+			fmt.Fprintf(a.stdout, "tenant %s's own features: %s\n", t.Slug, string(t.Features))
+			return nil
+		},
+	}
+}
+
+// featureChanges reads NAME=on|off|default arguments.
+func featureChanges(args []string) (map[string]*bool, error) {
+	on, off := true, false
+	out := map[string]*bool{}
+	for _, arg := range args {
+		name, v, ok := strings.Cut(arg, "=")
+		switch {
+		case !ok:
+			return nil, usagef("%q: write NAME=on, NAME=off or NAME=default", arg)
+		case v == "on":
+			out[name] = &on
+		case v == "off":
+			out[name] = &off
+		case v == "default":
+			out[name] = nil
+		default:
+			return nil, usagef("%q: the value must be on, off or default", arg)
+		}
+	}
+	return out, nil
+}

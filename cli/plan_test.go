@@ -24,6 +24,12 @@ func TestPlanCommands(t *testing.T) {
 	if out := mustRun(t, "tenant", "plan", "acme.example.com", "pro"); !strings.Contains(out, "tenant acme is on plan pro") {
 		t.Errorf("tenant plan said %q", out)
 	}
+	if out := mustRun(t, "tenant", "features", "acme", "sso=off", "beta=on"); !strings.Contains(out, `{"sso": false, "beta": true}`) {
+		t.Errorf("tenant features said %q", out)
+	}
+	if out := mustRun(t, "tenant", "features", "acme", "sso=default"); !strings.Contains(out, `{"beta": true}`) {
+		t.Errorf("tenant features said %q", out)
+	}
 	var views []limits.PlanView
 	if err := json.Unmarshal([]byte(mustRun(t, "plan", "list", "--json")), &views); err != nil {
 		t.Fatal(err)
@@ -71,6 +77,9 @@ func TestPlanBadInput(t *testing.T) {
 		{[]string{"tenant", "plan", "acme", "nope"}, "no plan has this name"},
 		{[]string{"tenant", "plan", "nobody", "free"}, "tenant not found"},
 		{[]string{"top", "--tenants", "-1"}, "must not be negative"},
+		{[]string{"tenant", "features", "acme", "sso"}, "write NAME=on"},
+		{[]string{"tenant", "features", "acme", "sso=maybe"}, "must be on, off or default"},
+		{[]string{"tenant", "features", "acme", "Bad=on"}, "invalid features"},
 	}
 	for _, c := range cases {
 		code, _, errOut := run(t, c.args...)

@@ -21,7 +21,7 @@ tenant takes its slug, its schema name or one of its domains.`,
 	cmd.AddCommand(a.tenantCreateCommand(), a.tenantListCommand(),
 		a.tenantStatusCommand("suspend", tenantry.StatusSuspended, "Suspend a tenant: its hosts answer 503 until it is activated"),
 		a.tenantStatusCommand("activate", tenantry.StatusActive, "Activate a suspended tenant"),
-		a.tenantDeleteCommand(), a.tenantPlanCommand())
+		a.tenantDeleteCommand(), a.tenantPlanCommand(), a.tenantFeaturesCommand())
 	for _, c := range cmd.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/limits"
 	"github.com/tenantry/tenantry/tenanttest"
 )
@@ -90,5 +91,33 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not reached within 10s")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestSetTenantFeaturesOverridesThePlan(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	env := tenanttest.Setup(t, nil)
+	env.CreateTenant(t, "acme")
+	savePlan(t, env, limits.Plan{Name: limits.DefaultPlan, Features: map[string]bool{"exports": true}})
+	on, off := true, false
+	ten, err := limits.SetTenantFeatures(ctx, env.Pool, "acme", map[string]*bool{"exports": &off, "beta": &on})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plans := limits.NewPlans(env.Pool, nil)
+	l, _ := plans.For(ctx, ten)
+	if l.Feature("exports") || !l.Feature("beta") {
+		t.Errorf("after set: %v", l.Features())
+	}
+	ten, err = limits.SetTenantFeatures(ctx, env.Pool, "acme", map[string]*bool{"exports": nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := plans.For(ctx, ten); !l.Feature("exports") || !l.Feature("beta") {
+		t.Errorf("after removing the override: %v", l.Features())
+	}
+	if _, err := limits.SetTenantFeatures(ctx, env.Pool, "acme", map[string]*bool{"Bad Name": &on}); !tenantry.IsValidation(err) {
+		t.Errorf("bad feature name: %v", err)
 	}
 }
