@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tenantry/tenantry/api"
 	"github.com/tenantry/tenantry/auth"
@@ -17,6 +18,12 @@ import (
 // setupLimited is setupPlatform with plans enforced: rate limits and the
 // transaction gate, and a second tenant, beta.
 func setupLimited(t *testing.T) *platformEnv {
+	t.Helper()
+	return setupLimitedWith(t, itemRoutes)
+}
+
+// setupLimitedWith is setupLimited with the application's routes.
+func setupLimitedWith(t *testing.T, routes []func(*api.Routes) error) *platformEnv {
 	t.Helper()
 	env := tenanttest.Setup(t, withItems)
 	env.CreateTenant(t, "alpha")
@@ -31,7 +38,7 @@ func setupLimited(t *testing.T) *platformEnv {
 	}
 	plans := limits.NewPlans(env.Pool, &limits.Config{TTL: 1, FallbackTTL: 1}) // read at every request
 	db := tenantdb.New(env.Pool, &tenantdb.Config{Limiter: limits.NewGate(plans, nil)})
-	h, err := api.NewHandler(&api.Config{Routes: itemRoutes, Pool: env.Pool, Resolver: env.Registry, DB: db, Signer: signer,
+	h, err := api.NewHandler(&api.Config{Routes: routes, Pool: env.Pool, Resolver: env.Registry, DB: db, Signer: signer,
 		FallbackDomains: []string{platformHost}, Provisioner: env.Provisioner, Registry: env.Registry,
 		RateLimiter: limits.NewRateLimiter(plans, nil)})
 	if err != nil {
@@ -204,3 +211,5 @@ func TestPlatformPlanLifecycle(t *testing.T) {
 		t.Errorf("plans on a tenant host: %d", code)
 	}
 }
+
+func sleepBriefly() { time.Sleep(10 * time.Millisecond) }
