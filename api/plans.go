@@ -16,12 +16,12 @@ import (
 // PlanInput is a plan as PUT /api/platform/plans/{name} takes it: the whole
 // plan, each limit left out being no limit.
 type PlanInput struct {
-	Rate             string           `json:"rate,omitempty" maxLength:"32" doc:"the tenant's requests per second, minute or hour, as in 10/s, 600/m or 36/h; from 1/h to 1000000/s"`
+	Rate             string           `json:"rate,omitempty" maxLength:"32" pattern:"^ *[0-9]+([.][0-9]+)? *(/ *(s|sec|second|m|min|minute|h|hour) *)?$" patternDescription:"a rate such as 10/s, 600/m or 36/h" doc:"the tenant's requests per second, minute or hour, as in 10/s, 600/m or 36/h; from 1/h to 1000000/s"`
 	Burst            int              `json:"burst,omitempty" minimum:"1" maximum:"1000000" doc:"requests at once; default the rate per second (at least 1); needs a rate"`
-	UserRate         string           `json:"user_rate,omitempty" maxLength:"32" doc:"each user's requests per second, minute or hour"`
+	UserRate         string           `json:"user_rate,omitempty" maxLength:"32" pattern:"^ *[0-9]+([.][0-9]+)? *(/ *(s|sec|second|m|min|minute|h|hour) *)?$" patternDescription:"a rate such as 10/s, 600/m or 36/h" doc:"each user's requests per second, minute or hour"`
 	UserBurst        int              `json:"user_burst,omitempty" minimum:"1" maximum:"1000000" doc:"needs a user_rate"`
 	MaxTransactions  int              `json:"max_transactions,omitempty" minimum:"1" maximum:"10000"`
-	StatementTimeout string           `json:"statement_timeout,omitempty" maxLength:"32" doc:"a duration from 1ms to 24h, as in 500ms or 2s"`
+	StatementTimeout string           `json:"statement_timeout,omitempty" maxLength:"32" pattern:"^ *([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+ *$" patternDescription:"a duration such as 500ms or 2s" doc:"a duration from 1ms to 24h, as in 500ms or 2s"`
 	MaxUsers         int              `json:"max_users,omitempty" minimum:"1" maximum:"10000000"`
 	MaxJobs          int              `json:"max_jobs,omitempty" minimum:"1" maximum:"10000"`
 	Quotas           map[string]int64 `json:"quotas,omitempty" doc:"the application's own limits by name, each at least 1"`
@@ -58,7 +58,7 @@ type planNameInput struct {
 
 type putPlanInput struct {
 	Bearer
-	Name string `path:"name" maxLength:"64" doc:"lower-case letters, digits, _ and -, starting with a letter"`
+	Name string `path:"name" pattern:"^[a-z][a-z0-9_-]{0,63}$" doc:"lower-case letters, digits, _ and -, starting with a letter"`
 	Body PlanInput
 }
 
