@@ -14,6 +14,7 @@ import (
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/domains"
 	"github.com/tenantry/tenantry/internal/pgerr"
+	"github.com/tenantry/tenantry/limits"
 	"github.com/tenantry/tenantry/metrics"
 	"github.com/tenantry/tenantry/migrate"
 	"github.com/tenantry/tenantry/migrations"
@@ -65,6 +66,10 @@ type Config struct {
 	// (/.well-known/tenantry/tls-ask on every host) and pending domains'
 	// verification files. Without it, none of these is served. Default nil.
 	Domains *domains.Service
+	// RateLimiter, when set, limits each tenant's requests, and each of its
+	// users', to its plan's rates (429 with Retry-After and the RateLimit
+	// headers) on every tenant endpoint. Default nil: no rate limits.
+	RateLimiter *limits.RateLimiter
 	// Signup serves self-service signup on the fallback domains
 	// (/api/signup/ and its HTML pages) and join requests and email domains
 	// on tenant hosts. Without it, none of these is served (404). Default nil.
@@ -116,7 +121,7 @@ func NewHandler(cfg *Config) (http.Handler, error) {
 		Public:          http.HandlerFunc(s.public),
 		Logger:          c.Logger,
 		RequestID:       func(r *http.Request) string { return RequestID(r.Context()) },
-	})(noteTenant(s.tenantRoutes()))
+	})(noteTenant(s.rateLimit(s.tenantRoutes())))
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", s.healthz)
 	root.HandleFunc("GET /readyz", s.readyz)

@@ -133,6 +133,8 @@ func (s *server) registerPlatform(api huma.API) {
 		"dropped in steps. A delete that stops part way leaves the tenant deleting: delete it again to finish."
 	huma.Register(api, del, s.deleteTenant)
 	s.registerLifecycle(api)
+	s.registerPlans(api)
+	s.registerTop(api)
 }
 
 const notOperator = "authentication required: a valid platform operator's access token"

@@ -13,6 +13,7 @@ import (
 	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/internal/pgerr"
+	"github.com/tenantry/tenantry/limits"
 	"github.com/tenantry/tenantry/tenanthttp"
 )
 
@@ -25,6 +26,8 @@ func (s *server) problem(ctx context.Context, err error) error {
 	var se huma.StatusError
 	var ve *tenantry.ValidationError
 	var te *auth.ThrottledError
+	var qe *limits.QuotaError
+	var be *limits.BusyError
 	switch {
 	case err == nil:
 		return nil
@@ -34,18 +37,27 @@ func (s *server) problem(ctx context.Context, err error) error {
 		return huma.Error422UnprocessableEntity(ve.Error())
 	case errors.As(err, &te):
 		return throttled(te)
+	case errors.As(err, &qe):
+		return huma.Error403Forbidden(qe.Error())
+	case errors.As(err, &be):
+		return tooMany(be.Error(), be.RetryAfter)
 	case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, auth.ErrInvalidToken), errors.Is(err, auth.ErrRefreshReused):
 		return unauthorized(err.Error())
 	case errors.Is(err, auth.ErrForbidden):
 		return huma.Error403Forbidden(err.Error())
-	case errors.Is(err, auth.ErrUserNotFound), errors.Is(err, tenantry.ErrTenantNotFound), errors.Is(err, errNotFound):
+	case errors.Is(err, auth.ErrUserNotFound), errors.Is(err, tenantry.ErrTenantNotFound), errors.Is(err, errNotFound),
+		errors.Is(err, limits.ErrPlanNotFound):
 		return huma.Error404NotFound(err.Error())
 	case errors.Is(err, auth.ErrUserExists), errors.Is(err, auth.ErrLastOwner),
 		errors.Is(err, tenantry.ErrTenantExists), errors.Is(err, tenantry.ErrDomainTaken),
-		errors.Is(err, tenantry.ErrTenantDeleting):
+		errors.Is(err, tenantry.ErrTenantDeleting), errors.Is(err, limits.ErrPlanInUse), errors.Is(err, limits.ErrDefaultPlan):
 		return huma.Error409Conflict(err.Error())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return huma.NewError(499, "request cancelled")
+	case pgerr.Code(err) == pgerr.QueryCanceled && ctx.Err() == nil:
+		// Cancelled by the server, not by the client: the plan's
+		// statement_timeout (or the server's own).
+		return huma.Error503ServiceUnavailable("a database statement ran longer than this tenant's plan allows (statement_timeout) and was cancelled")
 	case pgerr.Unavailable(err):
 		// The outage is logged once by the pool's breaker, not per request.
 		s.log.DebugContext(ctx, "database unavailable", "request_id", RequestID(ctx), "err", err)

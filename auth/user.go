@@ -13,6 +13,7 @@ import (
 
 	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/internal/pgerr"
+	"github.com/tenantry/tenantry/limits"
 )
 
 // The roles every tenant has. Applications may use others; see ValidRole.
@@ -104,7 +105,9 @@ func ValidateEmail(email string) error {
 
 // CreateUser validates u, hashes its password and inserts it. It returns
 // ErrUserExists when the username or email is taken (compared without
-// regard to case).
+// regard to case), and a *limits.QuotaError when the tenant's plan allows
+// no more users (limits.AdmitUser: the check holds the tenant's user-count
+// lock until q ends).
 func CreateUser(ctx context.Context, q Querier, u NewUser) (*User, error) {
 	if err := u.Validate(); err != nil {
 		return nil, err
@@ -116,6 +119,11 @@ func CreateUser(ctx context.Context, q Querier, u NewUser) (*User, error) {
 			return nil, err
 		}
 	} else if _, _, _, err := parseHash(hash); err != nil {
+		return nil, fmt.Errorf("create user %s: %w", u.Username, err)
+	}
+	// After hashing, which takes a while: the check's lock is held until
+	// the transaction ends.
+	if err := limits.AdmitUser(ctx, q); err != nil {
 		return nil, fmt.Errorf("create user %s: %w", u.Username, err)
 	}
 	out := User{Username: u.Username, Email: u.Email, Role: u.Role, IsActive: true}

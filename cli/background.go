@@ -11,9 +11,9 @@ import (
 
 	"github.com/tenantry/tenantry/domains"
 	"github.com/tenantry/tenantry/jobs"
+	"github.com/tenantry/tenantry/limits"
 	"github.com/tenantry/tenantry/mail"
 	"github.com/tenantry/tenantry/signup"
-	"github.com/tenantry/tenantry/tenantdb"
 )
 
 // stopJobsTimeout bounds how long running jobs may go on after a SIGTERM.
@@ -57,10 +57,10 @@ func startJobs(ctx context.Context, d *deps, log *slog.Logger) (stop func(), err
 		return nil, err
 	}
 	prov := d.newProvisioner(pool, log)
-	j, err := jobs.New(jobs.Config{Pool: pool, DB: tenantdb.New(pool, &tenantdb.Config{DisableRoles: s.disableRoles}),
+	j, err := jobs.New(jobs.Config{Pool: pool, DB: d.gatedDB(pool, s.poolJobs),
 		Mailer: m, Refiller: prov, Purger: prov, Seeds: s.app.Seeds, Logger: log, Workers: s.workers, PollOnly: s.pollOnly,
 		AppWorkers: append(append([]jobs.Registration{jobs.AppWorker(domains.NewWorker(checks))}, s.app.Jobs...), exportJobs...),
-		Periodic:   periodic})
+		Periodic:   periodic, Limiter: limits.NewJobGate(d.plans, 0)})
 	if err == nil {
 		err = j.Start(ctx)
 	}

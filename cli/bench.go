@@ -34,7 +34,7 @@ the run. Figures are printed, never asserted.`,
 	}
 	cmd.PersistentFlags().BoolVar(&cfg.Keep, "keep", false, "keep the benchmark database afterwards")
 	cmd.AddCommand(a.benchProvisionCommand(&cfg), a.benchSignupCommand(&cfg), a.benchFleetCommand(&cfg),
-		a.benchHTTPCommand(&cfg), a.benchLoadCommand(), a.benchIsolationCommand(&cfg))
+		a.benchHTTPCommand(&cfg), a.benchLoadCommand(), a.benchIsolationCommand(&cfg), a.benchNeighboursCommand(&cfg))
 	for _, c := range cmd.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}
@@ -188,4 +188,38 @@ func (a *app) benchLoadCommand() *cobra.Command {
 			return bench.Load(cmd.Context(), a.stdin, a.stdout)
 		},
 	}
+}
+
+func (a *app) benchNeighboursCommand(cfg *bench.Config) *cobra.Command {
+	var opts bench.NeighboursOptions
+	cmd := &cobra.Command{
+		Use:   "neighbours [--rate 100] [--factor 20] [--quiet-rate 20] [--duration 10s]",
+		Short: "A noisy tenant at 20x its plan's rate beside a quiet one: both tenants' p50/p99, limits on and off",
+		Long: `Serve the reference API with the plans enforced and send GET /api/items/ at a
+fixed pace: the quiet tenant alone, then with a noisy tenant sending --factor
+times its plan's --rate (its plan also caps its transactions), then the same
+with the plans' limits lifted. Prints both tenants' p50 and p99 for each phase.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch {
+			case opts.Rate < 1 || opts.Rate > 10_000:
+				return usagef("--rate must be from 1 to 10000 requests per second, not %g", opts.Rate)
+			case opts.Factor < 1 || opts.Factor > 1_000:
+				return usagef("--factor must be from 1 to 1000, not %g", opts.Factor)
+			case opts.QuietRate < 1 || opts.QuietRate > opts.Rate:
+				return usagef("--quiet-rate must be from 1 to --rate (%g), not %g", opts.Rate, opts.QuietRate)
+			case opts.Duration <= 0 || opts.Duration > time.Hour:
+				return usagef("--duration must be positive and at most 1h, not %s", opts.Duration)
+			}
+			return a.withBenchServer(cmd.Context(), cfg, func(cfg *bench.Config) error {
+				_, err := bench.Neighbours(cmd.Context(), cfg, opts)
+				return err
+			})
+		},
+	}
+	cmd.Flags().Float64Var(&opts.Rate, "rate", 100, "the plans' requests per second (and burst)")
+	cmd.Flags().Float64Var(&opts.Factor, "factor", 20, "how many times its rate the noisy tenant sends")
+	cmd.Flags().Float64Var(&opts.QuietRate, "quiet-rate", 20, "what the quiet tenant sends, requests per second")
+	cmd.Flags().IntVar(&opts.Transactions, "transactions", 2, "the plans' max_transactions")
+	cmd.Flags().DurationVar(&opts.Duration, "duration", 10*time.Second, "length of each phase")
+	return cmd
 }

@@ -117,7 +117,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(a.devCommand(), a.serveCommand(), a.migrateCommand(), a.whowillCommand(),
 		a.execCommand(), a.tenantCommand(), a.workerCommand(), a.operatorCommand(), a.demoCommand(), a.benchCommand())
-	root.AddCommand(a.sparesCommand(), a.runCommand())
+	root.AddCommand(a.sparesCommand(), a.runCommand(), a.planCommand(), a.topCommand())
 	root.AddCommand(a.domainCommand())
 	root.AddCommand(a.appCommands()...)
 	for _, c := range root.Commands() {

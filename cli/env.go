@@ -24,6 +24,7 @@ import (
 	"github.com/tenantry/tenantry/export"
 	"github.com/tenantry/tenantry/fleet"
 	"github.com/tenantry/tenantry/jobs"
+	"github.com/tenantry/tenantry/limits"
 	"github.com/tenantry/tenantry/metrics"
 	"github.com/tenantry/tenantry/provision"
 	"github.com/tenantry/tenantry/registry"
@@ -50,6 +51,8 @@ type settings struct {
 	poolHTTP      int              // TENANTRY_POOL_HTTP, default 10: connections for HTTP requests (serve, dev)
 	poolJobs      int              // TENANTRY_POOL_JOBS, default TENANTRY_WORKERS+4: connections for the jobs
 	pollOnly      bool             // TENANTRY_JOBS_POLL_ONLY=1: jobs poll instead of LISTEN (behind PgBouncer)
+	instances     int              // TENANTRY_INSTANCES, default 1: server instances sharing the plans' rates
+	tenantShare   int              // TENANTRY_TENANT_SHARE: any tenant's transactions at once per pool; default half the pool
 	invalid       error            // the first malformed setting, reported by wire
 
 	// TENANTRY_METRICS_ADDR: a listener of its own for /metrics; unset: the
@@ -92,6 +95,8 @@ func (a *app) settings() settings {
 	s.fallback = a.fallbackDomains(s)
 	s.dnsResolver = a.getenv("TENANTRY_DNS_RESOLVER")
 	s.purgeAfter = a.durationSetting(&s, "TENANTRY_PURGE_AFTER", registry.DefaultPurgeAfter)
+	s.instances = a.intSetting(&s, "TENANTRY_INSTANCES", 1, 1, 1000)
+	s.tenantShare = a.intSetting(&s, "TENANTRY_TENANT_SHARE", 0, 1, 1000)
 	s.baseURL = a.getenv("TENANTRY_BASE_URL")
 	if s.baseURL == "" {
 		s.baseURL = defaultBaseURL(s.baseDomain, s.addr)
@@ -176,6 +181,7 @@ type deps struct {
 	// jobsPool is the job workers' pool, once startJobs opened it.
 	jobsPool *pgxpool.Pool
 	domains  *domains.Service
+	plans    *limits.Plans
 }
 
 // open connects to the database and wires the library to it. maxConns 0
@@ -213,6 +219,7 @@ func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*d
 		pool:     pool,
 		registry: registry.New(pool, &registry.Config{Logger: log, PurgeAfter: s.purgeAfter}),
 		db:       tenantdb.New(pool, &tenantdb.Config{DisableRoles: s.disableRoles}),
+		plans:    limits.NewPlans(pool, &limits.Config{Logger: log}),
 		fleet: fleet.New(pool, &fleet.Config{Shared: sets.Shared, Tenant: sets.Tenant,
 			StaticSchemas: s.staticSchemas, Logger: log}),
 	}
@@ -229,6 +236,19 @@ func wire(ctx context.Context, s settings, maxConns int32, log *slog.Logger) (*d
 		return nil, err
 	}
 	return d, nil
+}
+
+// gatedDB returns tenant transactions on pool (of size connections) under
+// the plans' limits: each tenant's transactions at once capped by its plan
+// and by TENANTRY_TENANT_SHARE (default half the pool, at least 1), so
+// that no tenant can hold the whole pool, and its plan's statement_timeout.
+func (d *deps) gatedDB(pool *pgxpool.Pool, size int) *tenantdb.DB {
+	share := d.settings.tenantShare
+	if share == 0 {
+		share = max(1, size/2)
+	}
+	gate := limits.NewGate(d.plans, &limits.GateConfig{Share: share})
+	return tenantdb.New(pool, &tenantdb.Config{DisableRoles: d.settings.disableRoles, Limiter: gate})
 }
 
 // newProvisioner returns a provisioner on pool configured by d's settings.

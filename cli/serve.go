@@ -17,6 +17,7 @@ import (
 
 	"github.com/tenantry/tenantry/api"
 	"github.com/tenantry/tenantry/auth"
+	"github.com/tenantry/tenantry/limits"
 )
 
 // shutdownTimeout bounds how long in-flight requests may run on after a
@@ -68,6 +69,10 @@ func (a *app) serve(ctx context.Context, d *deps, log *slog.Logger, ready func(n
 	if err != nil {
 		return err
 	}
+	d.db = d.gatedDB(d.pool, d.settings.poolHTTP)
+	listenCtx, stopListen := context.WithCancel(ctx)
+	defer stopListen()
+	go func() { _ = d.plans.Listen(listenCtx, d.settings.listenURL) }() // returns nil when ctx ends
 	stopJobs, err := startJobs(ctx, d, log)
 	if err != nil {
 		return err
@@ -94,7 +99,8 @@ func (a *app) serve(ctx context.Context, d *deps, log *slog.Logger, ready func(n
 	cfg := &api.Config{Pool: d.pool, Resolver: d.registry, DB: d.db, Signer: signer,
 		Policy: d.policy, MemberRole: a.spec.Member(), Shared: d.sets.Shared, Routes: a.routes(), Without: a.spec.Without,
 		FallbackDomains: a.fallbackDomains(d.settings), Logger: log,
-		Provisioner: d.provisioner, Registry: d.registry, Signup: signups, Domains: d.domains, Metrics: onBaseDomain}
+		Provisioner: d.provisioner, Registry: d.registry, Signup: signups, Domains: d.domains, Metrics: onBaseDomain,
+		RateLimiter: limits.NewRateLimiter(d.plans, &limits.RateConfig{Instances: d.settings.instances})}
 	if err := a.addConsole(cfg, d); err != nil {
 		return usagef("%s: %v", a.spec.CommandName(), err)
 	}
@@ -106,8 +112,6 @@ func (a *app) serve(ctx context.Context, d *deps, log *slog.Logger, ready func(n
 	if err != nil {
 		return fmt.Errorf("listen on %s (set TENANTRY_ADDR to use another address): %w", d.settings.addr, err)
 	}
-	listenCtx, stopListen := context.WithCancel(ctx)
-	defer stopListen()
 	go func() { _ = d.registry.Listen(listenCtx, d.settings.listenURL) }() // returns nil when ctx ends
 	srv := &http.Server{
 		Handler:           m.Middleware(h),

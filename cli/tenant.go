@@ -21,7 +21,7 @@ tenant takes its slug, its schema name or one of its domains.`,
 	cmd.AddCommand(a.tenantCreateCommand(), a.tenantListCommand(),
 		a.tenantStatusCommand("suspend", tenantry.StatusSuspended, "Suspend a tenant: its hosts answer 503 until it is activated"),
 		a.tenantStatusCommand("activate", tenantry.StatusActive, "Activate a suspended or terminated tenant (cancels its purge)"),
-		a.tenantDeleteCommand())
+		a.tenantDeleteCommand(), a.tenantPlanCommand(), a.tenantFeaturesCommand())
 	cmd.AddCommand(a.lifecycleCommands()...)
 	cmd.AddCommand(a.tenantExportCommand(), a.tenantImportCommand())
 	for _, c := range cmd.Commands() {

@@ -79,6 +79,9 @@ type Config struct {
 	// Timeouts plus 2 minutes (7 minutes with the default timeouts). It
 	// must not be below Timeouts.Other.
 	RescueAfter time.Duration
+	// Limiter, when set, caps each tenant's jobs running at once (see
+	// Limiter). Default nil: no cap.
+	Limiter Limiter
 	// InsertOnly makes a client that only enqueues, for a process whose
 	// jobs are worked elsewhere (tenantry worker): it registers no worker,
 	// accepts jobs of any kind, and cannot Start. Only Pool and Logger
@@ -170,7 +173,8 @@ func (cfg *Config) configureWorkers(rc *river.Config, logger *slog.Logger) error
 	}
 	rc.Workers = workers
 	rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cmp.Or(cfg.Workers, 10)}}
-	rc.Middleware = []rivertype.Middleware{&tenantMiddleware{pool: cfg.Pool, db: cfg.DB, kinds: kinds, logger: logger}}
+	rc.Middleware = []rivertype.Middleware{&tenantMiddleware{pool: cfg.Pool, db: cfg.DB, kinds: kinds, logger: logger,
+		limiter: cfg.Limiter}}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
@@ -44,10 +45,22 @@ func InTenant(ctx context.Context, fn func(tx *tenantdb.Tx) error) error {
 // worker opens short ones as it needs them.
 type tenantMiddleware struct {
 	river.WorkerMiddlewareDefaults
-	pool   *pgxpool.Pool
-	db     *tenantdb.DB
-	kinds  map[string]tenantDecoder // the tenant jobs' kinds
-	logger *slog.Logger
+	pool    *pgxpool.Pool
+	db      *tenantdb.DB
+	kinds   map[string]tenantDecoder // the tenant jobs' kinds
+	logger  *slog.Logger
+	limiter Limiter // nil: no cap
+}
+
+// Limiter caps how many of one tenant's jobs run at once in this process
+// (limits.JobGate is one), so that one tenant's burst of jobs cannot take
+// every worker.
+type Limiter interface {
+	// StartJob takes a slot for one of t's jobs without waiting. It returns
+	// the function that gives it back when the job ends, or ok false and
+	// how long to put the job off (it is snoozed: the attempt is not
+	// counted).
+	StartJob(ctx context.Context, t *tenantry.Tenant) (done func(), retry time.Duration, ok bool)
 }
 
 // Work implements rivertype.WorkerMiddleware.
@@ -63,6 +76,15 @@ func (m *tenantMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doIn
 	t, err := m.tenant(ctx, job, id)
 	if err != nil {
 		return err
+	}
+	if m.limiter != nil {
+		done, retry, ok := m.limiter.StartJob(ctx, t)
+		if !ok {
+			m.logger.DebugContext(ctx, "tenant job put off: its tenant has its plan's jobs running", "job_id", job.ID,
+				"kind", job.Kind, "tenant", t.Slug, "retry_in", retry)
+			return river.JobSnooze(retry)
+		}
+		defer done()
 	}
 	return doInner(context.WithValue(tenantry.WithTenant(ctx, t), dbKey{}, m.db))
 }

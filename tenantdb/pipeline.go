@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -19,7 +20,7 @@ import (
 // results, such as a page of rows and their total; InTenant is for the rest.
 // If any query or callback fails, the transaction is rolled back and the
 // error returned. The binding ends with the transaction, and the tenant is
-// entered first, as with InTenant.
+// entered first, and admitted by the Limiter, as with InTenant.
 func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (err error) {
 	if err := tenantry.ValidateSchemaName(t.SchemaName); err != nil {
 		return fmt.Errorf("tenant %s: %w", t.Slug, err)
@@ -27,11 +28,16 @@ func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (e
 	if db.roles && t.RoleName == "" {
 		return fmt.Errorf("tenant %s: %w", t.Slug, ErrNoRole)
 	}
+	done, timeout, err := db.admit(ctx, t)
+	if err != nil {
+		return err
+	}
+	defer done()
 	full := &pgx.Batch{}
 	begun := false
 	full.Queue("BEGIN").Exec(func(pgconn.CommandTag) error { begun = true; return nil })
 	full.Queue("SELECT public.tenantry_enter_tenant($1)", t.ID)
-	full.Queue(db.bindQuery(), db.bindArgs(t)...)
+	full.Queue(db.bindQuery(timeout), db.bindArgs(t, timeout)...)
 	full.QueuedQueries = append(full.QueuedQueries, b.QueuedQueries...)
 	full.Queue("COMMIT")
 	conn, err := db.pool.Acquire(ctx)
@@ -46,7 +52,7 @@ func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (e
 		// the tenant's tables do not resolve. Run the batch in a bound
 		// transaction on the same connection instead: that prepares and
 		// caches its statements, so the next pipeline here takes one trip.
-		return db.inTenant(ctx, conn, t, func(tx *Tx) error { return tx.SendBatch(ctx, requeue(b)).Close() })
+		return db.inTenant(ctx, conn, t, timeout, func(tx *Tx) error { return tx.SendBatch(ctx, requeue(b)).Close() })
 	}
 	if err != nil {
 		// The server skipped the rest up to COMMIT and left the transaction
@@ -65,17 +71,27 @@ func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (e
 	return nil
 }
 
-// bindQuery is the binding as one parameterised statement.
-func (db *DB) bindQuery() string {
+// bindQuery is the binding as one parameterised statement, with the
+// statement timeout when there is one.
+func (db *DB) bindQuery(timeout time.Duration) string {
 	q := "SELECT set_config('search_path', $1, true), set_config('tenantry.tenant_id', $2, true)"
+	n := 2
+	if timeoutMS(timeout) != "" {
+		n++
+		q += ", set_config('statement_timeout', $" + strconv.Itoa(n) + ", true)"
+	}
 	if db.roles {
-		q += ", set_config('role', $3, true)"
+		n++
+		q += ", set_config('role', $" + strconv.Itoa(n) + ", true)"
 	}
 	return q
 }
 
-func (db *DB) bindArgs(t *tenantry.Tenant) []any {
+func (db *DB) bindArgs(t *tenantry.Tenant, timeout time.Duration) []any {
 	args := []any{sqlquote.Ident(t.SchemaName) + ", public", strconv.FormatInt(t.ID, 10)}
+	if ms := timeoutMS(timeout); ms != "" {
+		args = append(args, ms)
+	}
 	if db.roles {
 		args = append(args, t.RoleName)
 	}

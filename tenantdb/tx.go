@@ -23,13 +23,29 @@ type Config struct {
 	// Turn it off only where SET ROLE to a NOLOGIN role cannot work, such as
 	// Citus, whose worker connections log in as the current role.
 	DisableRoles bool
+	// Limiter, when set, admits each tenant transaction (InTenant,
+	// Pipeline) before it takes a connection from the pool, and gives its
+	// statement timeout. Default nil: no limits.
+	Limiter Limiter
+}
+
+// Limiter bounds one tenant's use of the database (limits.Gate is one).
+type Limiter interface {
+	// Admit waits, as long as it sees fit, until t may open one more
+	// transaction. It returns the function that ends the transaction's
+	// admission, called once the transaction is over and its connection
+	// back in the pool, and the transaction's statement_timeout (zero:
+	// the server's). An error refuses the transaction; InTenant and
+	// Pipeline return it wrapped.
+	Admit(ctx context.Context, t *tenantry.Tenant) (done func(), timeout time.Duration, err error)
 }
 
 // DB opens tenant-bound transactions on a pool. It is safe for concurrent
 // use.
 type DB struct {
-	pool  *pgxpool.Pool
-	roles bool
+	pool    *pgxpool.Pool
+	roles   bool
+	limiter Limiter
 }
 
 // New returns a DB over pool.
@@ -37,7 +53,7 @@ func New(pool *pgxpool.Pool, cfg *Config) *DB {
 	if cfg == nil {
 		cfg = &Config{}
 	}
-	return &DB{pool: pool, roles: !cfg.DisableRoles}
+	return &DB{pool: pool, roles: !cfg.DisableRoles, limiter: cfg.Limiter}
 }
 
 // RolesEnabled reports whether transactions enter the tenant's own role.
@@ -65,8 +81,30 @@ const rollbackTimeout = 5 * time.Second
 // wrapping tenantry.ErrTenantNotFound, before fn runs, when the tenant is
 // being deleted or no longer exists, whatever t says. A delete waits for
 // the tenant's transactions in progress before it drops anything.
+//
+// With a Limiter, the transaction is first admitted by it (its refusal is
+// returned, wrapped, before a connection is taken), and begins by setting
+// its statement_timeout, transaction-locally, in the same round trip as the
+// binding.
 func (db *DB) InTenant(ctx context.Context, t *tenantry.Tenant, fn func(tx *Tx) error) error {
-	return db.inTenant(ctx, db.pool, t, fn)
+	done, timeout, err := db.admit(ctx, t)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return db.inTenant(ctx, db.pool, t, timeout, fn)
+}
+
+// admit passes t's transaction through the Limiter, if any.
+func (db *DB) admit(ctx context.Context, t *tenantry.Tenant) (func(), time.Duration, error) {
+	if db.limiter == nil {
+		return func() {}, 0, nil
+	}
+	done, timeout, err := db.limiter.Admit(ctx, t)
+	if err != nil {
+		return nil, 0, fmt.Errorf("transaction for tenant %s: %w", t.Slug, err)
+	}
+	return done, timeout, nil
 }
 
 // beginner is a pool or one of its connections.
@@ -74,8 +112,8 @@ type beginner interface {
 	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
 }
 
-func (db *DB) inTenant(ctx context.Context, on beginner, t *tenantry.Tenant, fn func(tx *Tx) error) (err error) {
-	begin, err := db.bindSQL(t)
+func (db *DB) inTenant(ctx context.Context, on beginner, t *tenantry.Tenant, timeout time.Duration, fn func(tx *Tx) error) (err error) {
+	begin, err := db.bindSQL(t, timeout)
 	if err != nil {
 		return err
 	}
@@ -126,8 +164,10 @@ var ErrNoRole = errors.New("tenant has no database role")
 // bindSQL is the statement list that opens a tenant transaction: BEGIN,
 // entering the tenant and the transaction-local settings, sent as one
 // simple-protocol message, so binding costs no round trip of its own. The schema and role names were
-// validated when the tenant was created and are quoted here regardless.
-func (db *DB) bindSQL(t *tenantry.Tenant) (string, error) {
+// validated when the tenant was created and are quoted here regardless. A
+// positive timeout is the transaction's statement_timeout, which applies
+// from the next statement on.
+func (db *DB) bindSQL(t *tenantry.Tenant, timeout time.Duration) (string, error) {
 	if err := tenantry.ValidateSchemaName(t.SchemaName); err != nil {
 		return "", fmt.Errorf("tenant %s: %w", t.Slug, err)
 	}
@@ -139,6 +179,11 @@ func (db *DB) bindSQL(t *tenantry.Tenant) (string, error) {
 	b.WriteString(", true), set_config('tenantry.tenant_id', ")
 	b.WriteString(sqlquote.Literal(strconv.FormatInt(t.ID, 10)))
 	b.WriteString(", true)")
+	if ms := timeoutMS(timeout); ms != "" {
+		b.WriteString(", set_config('statement_timeout', ")
+		b.WriteString(sqlquote.Literal(ms))
+		b.WriteString(", true)")
+	}
 	if db.roles {
 		if t.RoleName == "" {
 			return "", fmt.Errorf("tenant %s: %w", t.Slug, ErrNoRole)
@@ -148,6 +193,15 @@ func (db *DB) bindSQL(t *tenantry.Tenant) (string, error) {
 		b.WriteString(", true)")
 	}
 	return b.String(), nil
+}
+
+// timeoutMS is timeout as statement_timeout's milliseconds, at least 1,
+// or "" for none.
+func timeoutMS(timeout time.Duration) string {
+	if timeout <= 0 {
+		return ""
+	}
+	return strconv.FormatInt(max(1, timeout.Milliseconds()), 10)
 }
 
 // gone translates the refusal of public.tenantry_enter_tenant into

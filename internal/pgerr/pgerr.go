@@ -21,6 +21,9 @@ const (
 	// open a transaction for a tenant that is being deleted or no longer
 	// exists (shared migration 0008).
 	TenantGone = "TN404"
+	// QueryCanceled: a statement cancelled by statement_timeout or a
+	// cancel request.
+	QueryCanceled = "57014"
 )
 
 // Describe renders err; for a PostgreSQL error it adds the SQLSTATE, the
