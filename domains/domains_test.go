@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -104,10 +105,10 @@ func TestTokenOfAnotherDomainProvesNothing(t *testing.T) {
 	// The file of a.example is not served on b.example's host.
 	req, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1/.well-known/tenantry/"+a.Token, nil)
 	req.Host = "b.example"
-	w := newRecorder()
+	w := httptest.NewRecorder()
 	f.svc.FileHandler(http.NotFoundHandler()).ServeHTTP(w, req)
-	if w.code != http.StatusNotFound {
-		t.Errorf("a.example's file on b.example's host = %d, want 404", w.code)
+	if w.Code != http.StatusNotFound {
+		t.Errorf("a.example's file on b.example's host = %d, want 404", w.Code)
 	}
 	if got := f.routesTo(t, "b.example"); got != "" {
 		t.Errorf("b.example routes to %q, want nowhere", got)
