@@ -8,11 +8,13 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/internal/pgerr"
 	"github.com/tenantry/tenantry/limits"
+	"github.com/tenantry/tenantry/metrics"
 	"github.com/tenantry/tenantry/migrate"
 	"github.com/tenantry/tenantry/migrations"
 	"github.com/tenantry/tenantry/provision"
@@ -66,6 +68,18 @@ type Config struct {
 	// (/api/signup/ and its HTML pages) and join requests and email domains
 	// on tenant hosts. Without it, none of these is served (404). Default nil.
 	Signup *signup.Service
+	// Console serves the web console (package console) at /admin/ on every
+	// host: the tenant console on tenant hosts, the platform console on the
+	// fallback domains; a tenant host's / then redirects to it. Default
+	// nil: none of these is served (404).
+	Console http.Handler
+	// Docs renders the OpenAPI document as the page /api/docs on every
+	// host (console.APIDocs). Default nil: 404.
+	Docs func(openapi []byte) (http.Handler, error)
+	// Metrics, when set, is served at /metrics on the fallback domains
+	// (never on a tenant's host): usually metrics.Metrics.Handler. Default
+	// nil: /metrics is 404 there.
+	Metrics http.Handler
 }
 
 // NewHandler returns the server's handler.
@@ -89,11 +103,13 @@ func NewHandler(cfg *Config) (http.Handler, error) {
 	s := &server{cfg: c, log: c.Logger, appMux: http.NewServeMux()}
 	s.appMux.HandleFunc("/", notFound)
 	rest := http.NewServeMux()
-	if _, err := s.newREST(rest); err != nil {
+	humaAPI, err := s.newREST(rest)
+	if err != nil {
 		return nil, err
 	}
+	s.oapi = humaAPI.OpenAPI()
 	rest.HandleFunc("/", notAllowed(rest))
-	s.rest = trimSlash(rest)
+	s.rest = trimSlash(metrics.Route(rest))
 	tenantRoutes := tenanthttp.Middleware(c.Resolver, &tenanthttp.Config{
 		FallbackDomains: c.FallbackDomains,
 		Public:          http.HandlerFunc(s.public),
@@ -104,8 +120,11 @@ func NewHandler(cfg *Config) (http.Handler, error) {
 	root.HandleFunc("GET /healthz", s.healthz)
 	root.HandleFunc("GET /readyz", s.readyz)
 	root.Handle("GET "+OpenAPIPath, s.rest)
+	if err := s.mountDocs(root); err != nil {
+		return nil, err
+	}
 	root.Handle("/", tenantRoutes)
-	return s.logRequests(recoverPanics(s.log, limitBody(root))), nil
+	return s.logRequests(recoverPanics(s.log, limitBody(metrics.Route(root)))), nil
 }
 
 type server struct {
@@ -113,6 +132,7 @@ type server struct {
 	log    *slog.Logger
 	rest   http.Handler   // the huma operations
 	appMux *http.ServeMux // the application's plain handlers on tenant hosts
+	oapi   *huma.OpenAPI  // the document of every operation, for /api/docs
 }
 
 // tenantRoutes routes requests already resolved to an active tenant: the
@@ -122,8 +142,9 @@ func (s *server) tenantRoutes() http.Handler {
 	mux.HandleFunc("/api/platform/", notFound)
 	mux.HandleFunc("/api/signup/", notFound)
 	mux.Handle("/api/", s.rest)
-	mux.Handle("/", s.appMux)
-	return mux
+	mux.Handle("/", metrics.Route(s.appMux))
+	s.mountConsole(mux)
+	return metrics.Route(mux)
 }
 
 // notAllowed answers what no operation of mux matches: 405 with Allow when

@@ -25,11 +25,19 @@ var (
 // public serves the fallback domains: the platform's own site, which knows
 // nothing of any tenant: the platform API, and with Config.Signup the
 // signup API and its two pages (the form at /, and /signup/verify where
-// the emailed link lands).
+// the emailed link lands), and Config.Metrics at /metrics.
 func (s *server) public(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
+	if p == "/metrics" && s.cfg.Metrics != nil {
+		s.cfg.Metrics.ServeHTTP(w, r)
+		return
+	}
 	if under(p, "/api/platform") || (s.cfg.Signup != nil && under(p, "/api/signup")) {
 		s.rest.ServeHTTP(w, r)
+		return
+	}
+	if s.cfg.Console != nil && under(p, "/admin") {
+		s.cfg.Console.ServeHTTP(w, r)
 		return
 	}
 	page := []byte(publicPage)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 
 	"github.com/tenantry/tenantry/jobs"
@@ -55,7 +56,7 @@ func startJobs(ctx context.Context, d *deps, log *slog.Logger) (stop func(), err
 		pool.Close()
 		return nil, err
 	}
-	d.jobs = j
+	d.jobs, d.jobsPool = j, pool
 	return func() {
 		defer pool.Close()
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopJobsTimeout)
@@ -88,7 +89,8 @@ TENANTRY_WORKERS (jobs at once, default 10), TENANTRY_POOL_JOBS (database
 connections for them, default TENANTRY_WORKERS + 4), TENANTRY_SMTP_URL
 (unset: mail is written to TENANTRY_DIR/outbox), TENANTRY_MAIL_FROM,
 TENANTRY_SPARES (spare pool size, default 5), TENANTRY_JOBS_POLL_ONLY=1
-behind PgBouncer. Stops gracefully on SIGTERM or Ctrl-C.`,
+behind PgBouncer, TENANTRY_METRICS_ADDR (serve /metrics there: the pools,
+the job queue, the fleet). Stops gracefully on SIGTERM or Ctrl-C.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s := a.settings()
 			if err := s.resolveDatabase(); err != nil {
@@ -104,6 +106,14 @@ behind PgBouncer. Stops gracefully on SIGTERM or Ctrl-C.`,
 			if err != nil {
 				return err
 			}
+			if s.metricsAddr != "" {
+				stopMetrics, err := workerMetrics(cmd.Context(), d, log)
+				if err != nil {
+					stop()
+					return err
+				}
+				defer stopMetrics()
+			}
 			log.Info("working jobs", "workers", s.workers, "spares", s.spares)
 			<-cmd.Context().Done()
 			log.Info("stopping jobs", "timeout", stopJobsTimeout.String())
@@ -111,4 +121,15 @@ behind PgBouncer. Stops gracefully on SIGTERM or Ctrl-C.`,
 			return nil
 		},
 	}
+}
+
+// workerMetrics serves a worker's metrics on TENANTRY_METRICS_ADDR: its
+// pools ("control" for the few connections outside the jobs) and the
+// database counts.
+func workerMetrics(ctx context.Context, d *deps, log *slog.Logger) (stop func(), err error) {
+	m, err := newMetrics(d, map[string]*pgxpool.Pool{"control": d.pool, "jobs": d.jobsPool}, nil, log)
+	if err != nil {
+		return nil, err
+	}
+	return serveMetrics(ctx, d.settings.metricsAddr, m, log)
 }

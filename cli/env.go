@@ -22,6 +22,7 @@ import (
 	"github.com/tenantry/tenantry/fleet"
 	"github.com/tenantry/tenantry/jobs"
 	"github.com/tenantry/tenantry/limits"
+	"github.com/tenantry/tenantry/metrics"
 	"github.com/tenantry/tenantry/provision"
 	"github.com/tenantry/tenantry/registry"
 	"github.com/tenantry/tenantry/tenantdb"
@@ -49,6 +50,13 @@ type settings struct {
 	instances     int          // TENANTRY_INSTANCES, default 1: server instances sharing the plans' rates
 	tenantShare   int          // TENANTRY_TENANT_SHARE: any tenant's transactions at once per pool; default half the pool
 	invalid       error        // the first malformed setting, reported by wire
+
+	// TENANTRY_METRICS_ADDR: a listener of its own for /metrics; unset: the
+	// base domain's /metrics.
+	metricsAddr string
+	// TENANTRY_METRICS_TENANTS, default 20: tenants that keep their slug as
+	// a metrics label.
+	metricsTenants int
 }
 
 func (a *app) settings() settings {
@@ -75,6 +83,8 @@ func (a *app) settings() settings {
 	s.poolJobs = a.intSetting(&s, "TENANTRY_POOL_JOBS", s.workers+jobsPoolOverhead, 2, 1000)
 	s.instances = a.intSetting(&s, "TENANTRY_INSTANCES", 1, 1, 1000)
 	s.tenantShare = a.intSetting(&s, "TENANTRY_TENANT_SHARE", 0, 1, 1000)
+	s.metricsAddr = a.getenv("TENANTRY_METRICS_ADDR")
+	s.metricsTenants = a.intSetting(&s, "TENANTRY_METRICS_TENANTS", metrics.DefaultTenants, 0, 1000)
 	s.baseURL = a.getenv("TENANTRY_BASE_URL")
 	if s.baseURL == "" {
 		s.baseURL = defaultBaseURL(s.baseDomain, s.addr)
@@ -157,6 +167,8 @@ type deps struct {
 	fleet       *fleet.Fleet
 	jobs        *jobs.Jobs // insert-only unless startJobs replaced it
 	plans       *limits.Plans
+	// jobsPool is the job workers' pool, once startJobs opened it.
+	jobsPool *pgxpool.Pool
 }
 
 // open connects to the database and wires the library to it. maxConns 0

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 
 	"github.com/tenantry/tenantry/api"
@@ -30,7 +31,10 @@ func (a *app) serveCommand() *cobra.Command {
 		Long: `Run the server on TENANTRY_ADDR (default :8000). Each request is routed by its
 Host to its tenant; the fallback domains (TENANTRY_BASE_DOMAIN and www. of it,
 or TENANTRY_FALLBACK_DOMAINS) get the public site. The database must already
-be migrated (tenantry migrate). Stops gracefully on SIGTERM or Ctrl-C.`,
+be migrated (tenantry migrate). Prometheus metrics are at /metrics on the
+base domain, or on TENANTRY_METRICS_ADDR alone when it is set;
+TENANTRY_METRICS_TENANTS (default 20) busiest tenants keep their slug as a
+label. Stops gracefully on SIGTERM or Ctrl-C.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s := a.settings()
 			if s.databaseURL == "" {
@@ -78,11 +82,29 @@ func (a *app) serve(ctx context.Context, d *deps, log *slog.Logger, ready func(n
 	if err != nil {
 		return err
 	}
-	h, err := api.NewHandler(&api.Config{Pool: d.pool, Resolver: d.registry, DB: d.db, Signer: signer,
+	m, err := newMetrics(d, map[string]*pgxpool.Pool{"http": d.pool, "jobs": d.jobsPool}, d.registry, log)
+	if err != nil {
+		return err
+	}
+	var onBaseDomain http.Handler // /metrics on the base domain, unless it has a listener of its own
+	if d.settings.metricsAddr == "" {
+		onBaseDomain = m.Handler()
+	} else {
+		stopMetrics, err := serveMetrics(ctx, d.settings.metricsAddr, m, log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
+	cfg := &api.Config{Pool: d.pool, Resolver: d.registry, DB: d.db, Signer: signer,
 		Policy: d.policy, MemberRole: a.spec.Member(), Shared: d.sets.Shared, Routes: a.routes(), Without: a.spec.Without,
 		FallbackDomains: a.fallbackDomains(d.settings), Logger: log,
-		Provisioner: d.provisioner, Registry: d.registry, Signup: signups,
-		RateLimiter: limits.NewRateLimiter(d.plans, &limits.RateConfig{Instances: d.settings.instances})})
+		Provisioner: d.provisioner, Registry: d.registry, Signup: signups, Metrics: onBaseDomain,
+		RateLimiter: limits.NewRateLimiter(d.plans, &limits.RateConfig{Instances: d.settings.instances})}
+	if err := a.addConsole(cfg, d); err != nil {
+		return usagef("%s: %v", a.spec.CommandName(), err)
+	}
+	h, err := api.NewHandler(cfg)
 	if err != nil {
 		return usagef("%s: %v", a.spec.CommandName(), err)
 	}
@@ -92,7 +114,7 @@ func (a *app) serve(ctx context.Context, d *deps, log *slog.Logger, ready func(n
 	}
 	go func() { _ = d.registry.Listen(listenCtx, d.settings.listenURL) }() // returns nil when ctx ends
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           m.Middleware(h),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -44,6 +44,8 @@ type Registry struct {
 	gen       uint64 // bumped by every invalidation, under mu
 	listening atomic.Bool
 	now       func() time.Time
+	hits      atomic.Uint64 // lookups answered from the cache
+	misses    atomic.Uint64 // lookups that read the database
 }
 
 type entry struct {
@@ -73,11 +75,13 @@ func New(pool *pgxpool.Pool, cfg *Config) *Registry {
 // when no tenant has the host.
 func (r *Registry) Lookup(ctx context.Context, host string) (*tenantry.Tenant, error) {
 	if t, ok := r.cached(host); ok {
+		r.hits.Add(1)
 		if t == nil {
 			return nil, fmt.Errorf("host %s: %w", host, tenantry.ErrTenantNotFound)
 		}
 		return t, nil
 	}
+	r.misses.Add(1)
 	gen := r.generation()
 	t, err := byHost(ctx, r.pool, host)
 	switch {

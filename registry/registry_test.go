@@ -288,3 +288,17 @@ func TestSetStatusOfSlugThatIsAnotherTenantsSchemaName(t *testing.T) {
 		t.Errorf("SetStatus(x.test) = %v, %v; want x suspended", got, err)
 	}
 }
+
+func TestCacheStatsCountHitsAndMisses(t *testing.T) {
+	t.Parallel()
+	env := tenanttest.Setup(t, nil)
+	env.CreateTenant(t, "acme")
+	r, _ := frozenRegistry(t, env, nil)
+	ctx := context.Background()
+	for _, host := range []string{"acme.test", "acme.test", "nobody.test", "nobody.test", "acme.test"} {
+		_, _ = r.Lookup(ctx, host) // nobody.test: not found, remembered
+	}
+	if got, want := r.CacheStats(), (registry.CacheStats{Hits: 3, Misses: 2, Entries: 2}); got != want {
+		t.Fatalf("CacheStats() = %+v, want %+v", got, want)
+	}
+}

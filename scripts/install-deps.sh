@@ -11,6 +11,14 @@
 # port of their own; the package's system service is stopped and disabled
 # so that nothing is left listening on 6432.
 #
+# Chromium (Debian's chromium) drives the web console's browser tests:
+# without it and without root, the script warns and goes on, unless
+# TENANTRY_REQUIRE_BROWSER=1 (set by `make test`), when it fails.
+# promtool (Debian's prometheus package) checks the server's /metrics output
+# in the tests: like PgBouncer, without it and without root the script warns
+# and goes on, unless TENANTRY_REQUIRE_PROMTOOL=1 (set by `make test`); the
+# package's Prometheus service is stopped and disabled.
+#
 # It also installs Redocly's CLI, the OpenAPI linter the tests run, from
 # the npm registry into .tools/ (install-redocly.sh). Without npm it warns
 # and goes on, unless TENANTRY_REQUIRE_REDOCLY=1 (set by `make test`), when
@@ -40,9 +48,16 @@ have_pgbouncer() {
 	command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || [ -x /usr/local/sbin/pgbouncer ]
 }
 
+have_chromium() {
+	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null
+}
+have_promtool() { command -v promtool >/dev/null; }
+
 missing=()
 have_postgres || missing+=(postgresql)
 have_pgbouncer || missing+=(pgbouncer)
+have_chromium || missing+=(chromium)
+have_promtool || missing+=(prometheus)
 if [ ${#missing[@]} = 0 ]; then exit 0; fi
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
@@ -51,10 +66,26 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
 		echo "or point the tests at a server with TENANTRY_TEST_DATABASE_URL." >&2
 		exit 1
 	fi
-	echo "PgBouncer is missing: install it (Debian/Ubuntu: sudo apt-get install pgbouncer) to run the tests through it." >&2
-	if [ "${TENANTRY_REQUIRE_PGBOUNCER:-}" = 1 ]; then
-		echo "TENANTRY_REQUIRE_PGBOUNCER=1 (make test sets it): the PgBouncer tests would fail; set it to 0 to skip them." >&2
-		exit 1
+	if ! have_chromium; then
+		echo "Chromium is missing: install it (Debian/Ubuntu: sudo apt-get install chromium) to run the console's browser tests." >&2
+		if [ "${TENANTRY_REQUIRE_BROWSER:-}" = 1 ]; then
+			echo "TENANTRY_REQUIRE_BROWSER=1 (make test sets it): the browser tests would fail; set it to 0 to skip them." >&2
+			exit 1
+		fi
+	fi
+	if ! have_pgbouncer; then
+		echo "PgBouncer is missing: install it (Debian/Ubuntu: sudo apt-get install pgbouncer) to run the tests through it." >&2
+		if [ "${TENANTRY_REQUIRE_PGBOUNCER:-}" = 1 ]; then
+			echo "TENANTRY_REQUIRE_PGBOUNCER=1 (make test sets it): the PgBouncer tests would fail; set it to 0 to skip them." >&2
+			exit 1
+		fi
+	fi
+	if ! have_promtool; then
+		echo "promtool is missing: install it (Debian/Ubuntu: sudo apt-get install prometheus) to check the metrics output." >&2
+		if [ "${TENANTRY_REQUIRE_PROMTOOL:-}" = 1 ]; then
+			echo "TENANTRY_REQUIRE_PROMTOOL=1 (make test sets it): the metrics lint test would fail; set it to 0 to skip it." >&2
+			exit 1
+		fi
 	fi
 	exit 0
 fi
@@ -71,15 +102,20 @@ if [ ! -e "$policy" ]; then
 fi
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
-if [[ " ${missing[*]} " == *" pgbouncer "* ]]; then
-	# Should a service have started anyway (systemd ignores policy-rc.d on
-	# some set-ups), stop it and keep it from starting at boot.
+# Should a service have started anyway (systemd ignores policy-rc.d on some
+# set-ups), stop it and keep it from starting at boot.
+stop_service() {
 	if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
-		systemctl disable --now pgbouncer >/dev/null 2>&1 || true
-	elif [ -x /etc/init.d/pgbouncer ]; then
-		/etc/init.d/pgbouncer stop >/dev/null 2>&1 || true
-		update-rc.d pgbouncer disable >/dev/null 2>&1 || true
+		systemctl disable --now "$1" >/dev/null 2>&1 || true
+	elif [ -x "/etc/init.d/$1" ]; then
+		"/etc/init.d/$1" stop >/dev/null 2>&1 || true
+		update-rc.d "$1" disable >/dev/null 2>&1 || true
 	fi
-fi
+}
+for service in pgbouncer prometheus; do
+	if [[ " ${missing[*]} " == *" $service "* ]]; then stop_service "$service"; fi
+done
 have_postgres
 have_pgbouncer
+have_promtool
+have_chromium
