@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tenantry/tenantry/limits"
 	"github.com/tenantry/tenantry/metrics"
 )
 
@@ -23,8 +25,13 @@ func newMetrics(d *deps, pools map[string]*pgxpool.Pool, cache metrics.CacheStat
 	if tenants == 0 {
 		tenants = metrics.NoTenantLabels
 	}
+	var extra []prometheus.Collector
+	if s.metricsTenants > 0 { // per-tenant statement statistics: pg_stat_statements by tenant role
+		extra = append(extra, limits.NewStatsCollector(d.pool, &limits.CollectorConfig{Tenants: s.metricsTenants, Logger: log}))
+	}
 	m, err := metrics.New(&metrics.Config{Tenants: tenants, Pools: pools, Cache: cache, DB: d.pool,
-		TenantVersion: d.sets.Tenant.Latest(), Spares: s.spares, Logger: log})
+		TenantVersion: d.sets.Tenant.Latest(), Spares: s.spares, Logger: log,
+		Collectors: extra})
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}

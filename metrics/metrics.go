@@ -63,6 +63,9 @@ type Config struct {
 	CacheFor time.Duration
 	// Logger receives the failures of the database counts. Default: discard.
 	Logger *slog.Logger
+	// Collectors are registered besides the built-in ones, such as
+	// limits.StatsCollector (per-tenant statement statistics). Default none.
+	Collectors []prometheus.Collector
 
 	now func() time.Time // tests move time by hand
 }
@@ -95,6 +98,7 @@ func New(cfg *Config) (*Metrics, error) {
 	if c.DB != nil {
 		cs = append(cs, newDatabaseCollector(c))
 	}
+	cs = append(cs, c.Collectors...)
 	for _, col := range cs {
 		if err := m.reg.Register(col); err != nil {
 			return nil, fmt.Errorf("metrics: register collector: %w", err)
