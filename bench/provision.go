@@ -28,7 +28,7 @@ const ProvisionTarget = 250 * time.Millisecond
 
 // SpareTarget is docs/design.md's target for the median provisioning from the
 // spare pool.
-const SpareTarget = 20 * time.Millisecond
+const SpareTarget = 10 * time.Millisecond
 
 // ProvisionResult holds the figures of Provision.
 type ProvisionResult struct {

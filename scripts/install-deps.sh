@@ -15,6 +15,10 @@
 # the npm registry into .tools/ (install-redocly.sh). Without npm it warns
 # and goes on, unless TENANTRY_REQUIRE_REDOCLY=1 (set by `make test`), when
 # it fails.
+#
+# With TENANTRY_BENCH=1 (set by `make bench`) it also installs wrk, the HTTP
+# load generator `tenantry bench http` drives the server with; nothing else
+# needs it.
 set -euo pipefail
 
 if ! "$(dirname "$0")/install-redocly.sh"; then
@@ -43,6 +47,7 @@ have_pgbouncer() {
 missing=()
 have_postgres || missing+=(postgresql)
 have_pgbouncer || missing+=(pgbouncer)
+if [ "${TENANTRY_BENCH:-}" = 1 ] && ! command -v wrk >/dev/null; then missing+=(wrk); fi
 if [ ${#missing[@]} = 0 ]; then exit 0; fi
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
@@ -51,6 +56,10 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
 		echo "or point the tests at a server with TENANTRY_TEST_DATABASE_URL." >&2
 		exit 1
 	fi
+	if [[ " ${missing[*]} " == *" wrk "* ]]; then
+		echo "wrk is missing: install it (Debian/Ubuntu: sudo apt-get install wrk); bench http falls back to its own load generator." >&2
+	fi
+	if have_pgbouncer; then exit 0; fi
 	echo "PgBouncer is missing: install it (Debian/Ubuntu: sudo apt-get install pgbouncer) to run the tests through it." >&2
 	if [ "${TENANTRY_REQUIRE_PGBOUNCER:-}" = 1 ]; then
 		echo "TENANTRY_REQUIRE_PGBOUNCER=1 (make test sets it): the PgBouncer tests would fail; set it to 0 to skip them." >&2
