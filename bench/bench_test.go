@@ -3,6 +3,9 @@ package bench
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +13,27 @@ import (
 	"github.com/tenantry/tenantry/tenanttest"
 )
 
-func TestMain(m *testing.M) { tenanttest.Main(m) }
+// loadChild, set in the environment, makes the test binary the load
+// generator process (Load) instead of running the tests.
+const loadChild = "TENANTRY_BENCH_TEST_LOAD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(loadChild) == "1" {
+		if err := Load(context.Background(), os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	tenanttest.Main(m)
+}
+
+// loadCommand runs this test binary as the load generator.
+func loadCommand(ctx context.Context) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, os.Args[0])
+	cmd.Env = append(os.Environ(), loadChild+"=1")
+	return cmd
+}
 
 func config(t *testing.T, out *bytes.Buffer) *Config {
 	t.Helper()
@@ -83,7 +106,7 @@ func TestSweepAppliesOneChangePerParallelism(t *testing.T) {
 func TestSummarizeUsesNearestRank(t *testing.T) {
 	ds := []time.Duration{5, 1, 4, 2, 3, 10, 9, 8, 7, 6}
 	got := summarize(ds)
-	want := Stats{N: 10, P50: 5, P90: 9, Min: 1, Max: 10}
+	want := Stats{N: 10, P50: 5, P90: 9, P99: 10, Min: 1, Max: 10}
 	if got != want {
 		t.Errorf("summarize = %+v, want %+v", got, want)
 	}

@@ -7,11 +7,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/tenantry/tenantry/examples/items"
+	"io"
 	"net"
 	"net/http"
 	"os/exec"
+	"runtime/pprof"
 	"time"
+
+	"github.com/tenantry/tenantry/examples/items"
 
 	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/api"
@@ -30,6 +33,9 @@ type HTTPOptions struct {
 	// LoadCommand returns the command that runs Load in another process:
 	// only the binary knows how to start itself. Required unless Wrk is set.
 	LoadCommand func(ctx context.Context) *exec.Cmd
+	// CPUProfile, when set, receives a CPU profile of this process (the
+	// server) taken during the load runs, for go tool pprof. Default nil.
+	CPUProfile io.Writer
 	// Wrk is the path of the wrk binary, which then generates the load
 	// instead of LoadCommand's process. Default "": LoadCommand.
 	Wrk string
@@ -86,20 +92,38 @@ func HTTP(ctx context.Context, cfg *Config, opts HTTPOptions) (res *HTTPResult, 
 	if opts.Wrk != "" {
 		res.Loader = "wrk"
 	}
-	for _, clients := range opts.Clients {
-		for _, n := range []int{1, len(targets)} {
-			p, err := runLoad(ctx, opts, LoadSpec{URL: url, Targets: targets[:n], Clients: clients, Duration: opts.Duration})
-			if err != nil {
-				return nil, err
-			}
-			res.Points = append(res.Points, HTTPPoint{Tenants: n, Clients: clients, LoadResult: p})
+	if opts.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(opts.CPUProfile); err != nil {
+			return nil, fmt.Errorf("bench: start the CPU profile: %w", err)
 		}
+	}
+	err = res.load(ctx, opts, url, targets)
+	if opts.CPUProfile != nil {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
+		return nil, err
 	}
 	if res.Isolation, err = measureIsolation(ctx, s.pool, tenants[0], opts.Duration); err != nil {
 		return nil, err
 	}
 	res.print(s.cfg.Out, opts)
 	return res, nil
+}
+
+// load runs the load generator for each client count, on one tenant and
+// rotating across all.
+func (res *HTTPResult) load(ctx context.Context, opts HTTPOptions, url string, targets []Target) error {
+	for _, clients := range opts.Clients {
+		for _, n := range []int{1, len(targets)} {
+			p, err := runLoad(ctx, opts, LoadSpec{URL: url, Targets: targets[:n], Clients: clients, Duration: opts.Duration})
+			if err != nil {
+				return err
+			}
+			res.Points = append(res.Points, HTTPPoint{Tenants: n, Clients: clients, LoadResult: p})
+		}
+	}
+	return nil
 }
 
 func (o HTTPOptions) withDefaults() HTTPOptions {

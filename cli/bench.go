@@ -36,7 +36,7 @@ the run. Figures are printed, never asserted.`,
 	cmd.PersistentFlags().BoolVar(&cfg.fsync, "fsync", true, "the private cluster's fsync (durable commits, as in production); --fsync=false for figures that are not durable")
 	cmd.PersistentFlags().StringVar(&cfg.json, "json", "", "also write the environment and the figures as JSON to this file")
 	cmd.AddCommand(a.benchProvisionCommand(&cfg), a.benchSignupCommand(&cfg), a.benchFleetCommand(&cfg),
-		a.benchHTTPCommand(&cfg), a.benchLoadCommand(), a.benchIsolationCommand(&cfg))
+		a.benchHTTPCommand(&cfg), a.benchLoadCommand(), a.benchIsolationCommand(&cfg), a.benchScaleCommand(&cfg))
 	for _, c := range cmd.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}
@@ -184,6 +184,7 @@ func (a *app) runBench(cmd *cobra.Command, cfg *benchRun, server string, fn func
 func (a *app) benchHTTPCommand(cfg *benchRun) *cobra.Command {
 	var opts bench.HTTPOptions
 	var builtinLoad bool
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "http [--tenants 100] [--clients 2,32] [--duration 10s]",
 		Short: "Requests/s and latency of GET /api/items/ (target >= 5,000 req/s), and the isolation cost (target <= 30%)",
@@ -213,6 +214,14 @@ ratio (target: at most 30% slower).`,
 			if !builtinLoad {
 				opts.Wrk, _ = exec.LookPath("wrk") // not found: the built-in generator
 			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				opts.CPUProfile = f
+			}
 			return a.withBenchServer(cmd, cfg, func(cfg *bench.Config) (any, error) {
 				return bench.HTTP(cmd.Context(), cfg, opts)
 			})
@@ -221,6 +230,7 @@ ratio (target: at most 30% slower).`,
 	cmd.Flags().IntVar(&opts.Tenants, "tenants", 100, "tenants to rotate across")
 	cmd.Flags().IntSliceVar(&opts.Clients, "clients", []int{2, 32}, "concurrent clients, one run each")
 	cmd.Flags().DurationVar(&opts.Duration, "duration", 10*time.Second, "length of each run")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the server during the load runs to this file (go tool pprof)")
 	cmd.Flags().BoolVar(&builtinLoad, "builtin-load", false, "generate the load with tenantry's own client even when wrk is installed")
 	return cmd
 }
@@ -237,4 +247,51 @@ func (a *app) benchLoadCommand() *cobra.Command {
 			return bench.Load(cmd.Context(), a.stdin, a.stdout)
 		},
 	}
+}
+
+func (a *app) benchScaleCommand(cfg *benchRun) *cobra.Command {
+	var opts bench.ScaleOptions
+	cmd := &cobra.Command{
+		Use:   "scale [--tenants 10000] [--stages 100,1000]",
+		Short: "A database of many tenants: fleet migration by size, no-op migrate, Host lookups, requests over every host, memory, creates, lists",
+		Long: `Build a database of --tenants tenants of the synthetic application, each with
+an owner and 20 items, in bulk (several tenants to a transaction, made by the
+provisioner itself, so each is what provisioning makes), growing it through
+--stages and timing a fleet migration (a column and a table) at each, then at
+full size: a migrate with nothing to apply, Host lookups on a cold cache,
+GET /api/items/ rotating over every tenant's host (wrk when installed), the
+server's resident memory, tenant creates from the spare pool and cold, and
+the list of every tenant. See docs/scale.md for the server settings such a
+database needs.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Tenants < 1 || opts.Tenants > 100_000 {
+				return usagef("--tenants must be from 1 to 100000, not %d", opts.Tenants)
+			}
+			for _, n := range opts.Stages {
+				if n < 1 {
+					return usagef("--stages must be positive, not %d", n)
+				}
+			}
+			if opts.Parallel < 1 || opts.Parallel > 64 {
+				return usagef("--parallel must be from 1 to 64, not %d", opts.Parallel)
+			}
+			if opts.Duration <= 0 {
+				return usagef("--duration must be positive, not %s", opts.Duration)
+			}
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			opts.LoadCommand = func(ctx context.Context) *exec.Cmd { return exec.CommandContext(ctx, exe, "bench", "load") }
+			opts.Wrk, _ = exec.LookPath("wrk") // not found: the built-in generator
+			return a.withBenchServer(cmd, cfg, func(cfg *bench.Config) (any, error) {
+				return bench.Scale(cmd.Context(), cfg, opts)
+			})
+		},
+	}
+	cmd.Flags().IntVar(&opts.Tenants, "tenants", 10_000, "tenants in the database at the end")
+	cmd.Flags().IntSliceVar(&opts.Stages, "stages", []int{100, 1000}, "fleet sizes, below --tenants, at which a fleet migration is also timed")
+	cmd.Flags().IntVar(&opts.Parallel, "parallel", bench.DefaultParallel, "schemas migrated at once")
+	cmd.Flags().DurationVar(&opts.Duration, "duration", 10*time.Second, "length of the HTTP load")
+	return cmd
 }
