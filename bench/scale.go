@@ -43,7 +43,7 @@ type ScaleResult struct {
 	Loader  string       // "wrk" or "tenantry bench load"
 	// ServerRSS is this process's resident memory after the HTTP load: the
 	// server, its registry cache of every host and the benchmark's own data.
-	ServerRSS int64
+	ServerRSS               int64
 	CreateSpare, CreateCold Stats // tenant create with Tenants present
 	List                    Stats // every tenant listed (tenantry tenant list, the platform list)
 }
