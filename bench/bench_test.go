@@ -96,9 +96,9 @@ func TestSweepAppliesOneChangePerParallelism(t *testing.T) {
 	if len(points) != 2 {
 		t.Fatalf("got %d points, want 2", len(points))
 	}
-	for _, p := range points {
-		if p.Run.Changed != 3 || p.Run.Failed != 0 {
-			t.Errorf("parallel=%d: changed %d, failed %d; want 3, 0", p.Parallel, p.Run.Changed, p.Run.Failed)
+	for i, p := range points {
+		if p.Parallel != []int{1, 2}[i] || len(p.Runs) != 2 || p.Run.Changed != 6 || p.Run.Failed != 0 || p.Run.PerSchema.N != 6 {
+			t.Errorf("parallel=%d: %d runs, changed %d, failed %d; want two runs of 3 each, none failed", p.Parallel, len(p.Runs), p.Run.Changed, p.Run.Failed)
 		}
 	}
 }

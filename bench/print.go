@@ -76,7 +76,7 @@ func scaled(d time.Duration, n int) string {
 }
 
 func printSweep(out io.Writer, tables, schemas int, points []SweepPoint) {
-	fmt.Fprintf(out, "fleet migration by parallelism (%d-table app, %d tenant schemas, one change per line)\n", tables, schemas)
+	fmt.Fprintf(out, "fleet migration by parallelism (%d-table app, %d tenant schemas, two changes per line, the values run in order then in reverse)\n", tables, schemas)
 	t := newTable(out)
 	best := 0
 	for i, p := range points {
