@@ -187,19 +187,17 @@ func (p *Provisioner) create(ctx context.Context, tx pgx.Tx, req *Request) (*ten
 	if err := p.makeSchema(ctx, tx, d, role); err != nil {
 		return nil, "", err
 	}
-	if err := finish(ctx, tx, d, req); err != nil {
+	details := map[string]any{"domain": req.Domain, "from_spare": d.spare != ""}
+	if req.Admin != nil {
+		details["owner"] = req.Admin.Username
+	}
+	created := audit.Event{TenantID: d.id, Action: audit.TenantCreated, Target: req.Slug, Details: details}
+	if err := finish(ctx, tx, d, req, created); err != nil {
 		return nil, "", err
 	}
 	// By id: the schema name may also be another tenant's slug.
 	t, err := registry.Find(ctx, tx, strconv.FormatInt(d.id, 10))
 	if err != nil {
-		return nil, "", err
-	}
-	details := map[string]any{"domain": req.Domain, "from_spare": d.spare != ""}
-	if req.Admin != nil {
-		details["owner"] = req.Admin.Username
-	}
-	if err := audit.Record(ctx, tx, audit.Event{TenantID: t.ID, Action: audit.TenantCreated, Target: t.Slug, Details: details}); err != nil {
 		return nil, "", err
 	}
 	if p.cfg.OnCreate != nil {
