@@ -22,6 +22,12 @@ func (a *app) startPprof(log *slog.Logger) (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on TENANTRY_PPROF_ADDR %s: %w", addr, err)
 	}
+	return servePprof(ln, log), nil
+}
+
+// servePprof serves the profiling endpoints on ln until the returned
+// function is called.
+func servePprof(ln net.Listener, log *slog.Logger) func() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
@@ -31,5 +37,5 @@ func (a *app) startPprof(log *slog.Logger) (func(), error) {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }() // returns ErrServerClosed on Close
 	log.Info("profiling endpoints served", "addr", ln.Addr().String(), "path", "/debug/pprof/")
-	return func() { _ = srv.Close() }, nil
+	return func() { _ = srv.Close() }
 }
