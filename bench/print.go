@@ -39,7 +39,9 @@ func (r *ProvisionResult) print(out io.Writer) {
 	t.row("  provision with an admin user", n(r.WithAdmin), r.WithAdmin, "(argon2id hash included)")
 	t.row("  argon2id hash alone", n(r.Hash), r.Hash)
 	t.flush()
-	fmt.Fprintf(out, "  provisioning over raw DDL (p50 - p50): %s\n", ms(r.Cold.P50-r.RawDDL.P50))
+	over := 100 * (float64(r.Cold.P50)/float64(max(r.RawDDL.P50, 1)) - 1)
+	fmt.Fprintf(out, "  provisioning over raw DDL (p50 - p50): %s, %+.1f%% (target: within %.0f%%) %s\n",
+		ms(r.Cold.P50-r.RawDDL.P50), over, ColdOverRawTarget, verdict(over <= ColdOverRawTarget))
 	fmt.Fprintf(out, "  spare pool filled first, untimed above: %d spares in %s (%s each)\n",
 		r.Spares, secs(r.Fill), ms(r.Fill/time.Duration(max(r.Spares, 1))))
 }
