@@ -21,7 +21,7 @@ const DefaultParallel = 4
 
 // Targets of docs/design.md for fleet migrations.
 const (
-	FleetRateTarget = 200.0       // schemas per second, adding a column and a table
+	FleetRateTarget = 250.0       // schemas per second, adding a column and a table
 	NoOpTarget      = time.Second // a run with nothing to apply, at NoOpTargetAt schemas
 	NoOpTargetAt    = 10_000      // the number of schemas NoOpTarget is set for
 )

@@ -132,7 +132,7 @@ func (r *ScaleResult) print(out io.Writer, opts ScaleOptions) {
 	for _, f := range r.Fleet {
 		t.row(fmt.Sprintf("  fleet migration at %d schemas", f.Schemas), fmt.Sprintf("%.1f schemas/s", f.Run.Rate),
 			fmt.Sprintf("%d changed, %d failed in %s, parallel=%d", f.Run.Changed, f.Run.Failed, secs(f.Run.Migrate), opts.Parallel),
-			">= 250 schemas/s, flat", verdict(f.Run.Rate >= 250))
+			fmt.Sprintf(">= %.0f schemas/s, flat", FleetRateTarget), verdict(f.Run.Rate >= FleetRateTarget))
 	}
 	t.row(fmt.Sprintf("  migrate, nothing to apply, %d schemas", r.Tenants), secs(r.NoOp.Total()),
 		fmt.Sprintf("select %s + migrate %s", secs(r.NoOp.Select), secs(r.NoOp.Migrate)), "< 1 s", verdict(r.NoOp.Total() < time.Second))

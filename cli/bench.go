@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strconv"
@@ -285,6 +286,7 @@ database needs.`,
 			opts.LoadCommand = func(ctx context.Context) *exec.Cmd { return exec.CommandContext(ctx, exe, "bench", "load") }
 			opts.Wrk, _ = exec.LookPath("wrk") // not found: the built-in generator
 			return a.withBenchServer(cmd, cfg, func(cfg *bench.Config) (any, error) {
+				cfg.Logger = slog.New(slog.NewTextHandler(a.stderr, nil)) // the setup's progress: it is long
 				return bench.Scale(cmd.Context(), cfg, opts)
 			})
 		},
