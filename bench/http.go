@@ -45,6 +45,7 @@ type HTTPOptions struct {
 type HTTPPoint struct {
 	Tenants int
 	Clients int
+	Route   string // the path loaded: the reference list or the application route
 	LoadResult
 }
 
@@ -113,18 +114,27 @@ func HTTP(ctx context.Context, cfg *Config, opts HTTPOptions) (res *HTTPResult, 
 
 // load runs the load generator for each client count, on one tenant and
 // rotating across all.
-func (res *HTTPResult) load(ctx context.Context, opts HTTPOptions, url string, targets []Target) error {
+// Then, rotating across all, the application route (appRoutes): the same
+// page from a handler written on the request's transaction.
+func (res *HTTPResult) load(ctx context.Context, opts HTTPOptions, base string, targets []Target) error {
 	for _, clients := range opts.Clients {
-		for _, n := range []int{1, len(targets)} {
-			p, err := runLoad(ctx, opts, LoadSpec{URL: url, Targets: targets[:n], Clients: clients, Duration: opts.Duration})
+		for _, run := range []struct {
+			n     int
+			route string
+		}{{1, itemsRoute}, {len(targets), itemsRoute}, {len(targets), appRoutePath}} {
+			spec := LoadSpec{URL: base + run.route + "?limit=20", Targets: targets[:run.n], Clients: clients, Duration: opts.Duration}
+			p, err := runLoad(ctx, opts, spec)
 			if err != nil {
 				return err
 			}
-			res.Points = append(res.Points, HTTPPoint{Tenants: n, Clients: clients, LoadResult: p})
+			res.Points = append(res.Points, HTTPPoint{Tenants: run.n, Clients: clients, Route: run.route, LoadResult: p})
 		}
 	}
 	return nil
 }
+
+// itemsRoute is the reference application's items list.
+const itemsRoute = "/api/items/"
 
 func (o HTTPOptions) withDefaults() HTTPOptions {
 	if o.Tenants <= 0 {
@@ -184,12 +194,13 @@ func httpTenant(ctx context.Context, p *provision.Provisioner, db *tenantdb.DB, 
 	return t, tok, err
 }
 
-// serve starts the reference server on a loopback port and returns the URL
-// of the items list and a function that stops it.
+// serve starts the reference server, with the benchmark's application
+// route, on a loopback port and returns its base URL and a function that
+// stops it.
 func (s *session) serve(ctx context.Context, signer *auth.Signer) (string, func(), error) {
 	reg := registry.New(s.pool, nil)
 	h, err := api.NewHandler(&api.Config{Pool: s.pool, Resolver: reg, DB: tenantdb.New(s.pool, nil), Signer: signer,
-		Routes: []func(*api.Routes) error{items.Register}})
+		Routes: []func(*api.Routes) error{items.Register, appRoutes}})
 	if err != nil {
 		return "", nil, err
 	}
@@ -200,7 +211,7 @@ func (s *session) serve(ctx context.Context, signer *auth.Signer) (string, func(
 	lctx, cancel := context.WithCancel(ctx)
 	go func() { _ = reg.Listen(lctx, s.db.URL) }() // returns when lctx ends
 	stop := func() { cancel(); stopServer() }
-	return "http://" + addr + "/api/items/?limit=20", stop, nil
+	return "http://" + addr, stop, nil
 }
 
 // serveLoopback serves h on a loopback port and returns its address and a
@@ -241,9 +252,13 @@ func runLoad(ctx context.Context, opts HTTPOptions, spec LoadSpec) (LoadResult, 
 func (r *HTTPResult) print(out interface{ Write([]byte) (int, error) }, opts HTTPOptions) {
 	fmt.Fprintf(out, "\nGET /api/items/?limit=20 (%d rows) with a bearer token, load from %s in a separate process, server and PostgreSQL on the same cores\n", opts.Items, r.Loader)
 	t := newTable(out)
-	t.row("tenants", "clients", "requests/s", "p50", "p99", "requests", "errors")
+	t.row("route", "tenants", "clients", "requests/s", "p50", "p99", "requests", "errors")
 	for _, p := range r.Points {
-		t.row(p.Tenants, p.Clients, fmt.Sprintf("%.0f", p.RPS()), ms(p.P50), ms(p.P99), p.Requests, p.Errors)
+		route := "items (pipelined read)"
+		if p.Route == appRoutePath {
+			route = "app handler (on c.Tx)"
+		}
+		t.row(route, p.Tenants, p.Clients, fmt.Sprintf("%.0f", p.RPS()), ms(p.P50), ms(p.P99), p.Requests, p.Errors)
 	}
 	t.flush()
 	fmt.Fprintf(out, "target: >= 5,000 requests/s with p99 <= 20 ms at 32 clients over 100 tenants (the peer: 921)\n")

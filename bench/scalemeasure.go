@@ -55,11 +55,11 @@ func (s *session) scaleHTTP(ctx context.Context, opts ScaleOptions, b *builder, 
 	if opts.Wrk != "" {
 		res.Loader = "wrk"
 	}
-	p, err := runLoad(ctx, hopts, LoadSpec{URL: url, Targets: targets, Clients: opts.Clients, Duration: opts.Duration})
+	p, err := runLoad(ctx, hopts, LoadSpec{URL: url + itemsRoute + "?limit=20", Targets: targets, Clients: opts.Clients, Duration: opts.Duration})
 	if err != nil {
 		return err
 	}
-	res.HTTP = HTTPPoint{Tenants: len(targets), Clients: opts.Clients, LoadResult: p}
+	res.HTTP = HTTPPoint{Tenants: len(targets), Clients: opts.Clients, Route: itemsRoute, LoadResult: p}
 	res.ServerRSS, err = residentMemory()
 	return err
 }
