@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -30,6 +31,14 @@ the run. Figures are printed, never asserted.`,
 	cmd.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if cfg.Tables < 1 || cfg.Tables > 999 {
 			return usagef("--tables must be from 1 to 999, not %d", cfg.Tables)
+		}
+		if cfg.json != "" {
+			// Found out now rather than after a run of many minutes.
+			f, err := os.OpenFile(cfg.json, os.O_WRONLY|os.O_CREATE, 0o644)
+			if err != nil {
+				return usagef("--json: cannot write %s: %v", cfg.json, errors.Unwrap(err))
+			}
+			f.Close()
 		}
 		return nil
 	}
