@@ -20,9 +20,11 @@ import (
 // Sync. Results reach b's callbacks (QueuedQuery.Query, QueryRow, Exec) as
 // they are read. It is for work whose statements do not depend on each
 // other's results, such as a page of rows and their total; InTenant is for
-// the rest. If any query or callback fails, the transaction is rolled back
-// and the error returned. The binding ends with the transaction, and the
-// tenant is entered first, as with InTenant.
+// the rest. If a query fails, the transaction is rolled back (the server
+// skips what follows it) and the error returned; a callback's error is
+// returned too, but by then the server has run every statement: Pipeline
+// is for reads. The binding ends with the transaction, and the tenant is
+// entered first, as with InTenant.
 //
 // The transaction is the implicit one of PostgreSQL's extended protocol:
 // every statement up to the Sync runs in one transaction, committed at the
@@ -58,8 +60,9 @@ func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (e
 		return db.inTenant(ctx, conn, t, func(tx *Tx) error { return tx.SendBatch(ctx, requeue(b)).Close() })
 	}
 	if err != nil {
-		// The Sync rolled the transaction back. A connection left in an
-		// unknown state is closed by the pool on release.
+		// The Sync rolled the transaction back. A connection left busy or
+		// in a transaction (cut off mid-read) is closed by the pool on
+		// release, never reused.
 		if cerr := ctx.Err(); cerr != nil && !begun {
 			// Cancelled before anything ran (pgx may have been preparing
 			// outside the binding): the cancellation is the cause.
