@@ -25,13 +25,19 @@ test: export TENANTRY_REQUIRE_PROMTOOL ?= 1
 test: deps check
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 
-## bench: the performance figures of docs/design.md (provisioning, signup, fleet migration, HTTP)
+## bench: the performance figures of docs/design.md (provisioning, signup,
+## fleet migration, HTTP, scale), fsync on, each also written as JSON to
+## bench-results/ to compare two commits; about 15 minutes on 2 cores
+BENCH_OUT ?= bench-results
+bench: export TENANTRY_BENCH = 1
 bench: deps build
-	./$(BIN) bench provision --tenants 20
-	./$(BIN) bench signup --signups 20
-	./$(BIN) bench fleet --schemas 1000
-	./$(BIN) bench http --tenants 100
-	./$(BIN) bench isolation --tenants 200 --clients 64 --duration 60s
+	mkdir -p $(BENCH_OUT)
+	./$(BIN) bench provision --tenants 20 --json $(BENCH_OUT)/provision.json
+	./$(BIN) bench signup --signups 20 --json $(BENCH_OUT)/signup.json
+	./$(BIN) bench fleet --schemas 1000 --json $(BENCH_OUT)/fleet.json
+	./$(BIN) bench http --tenants 100 --json $(BENCH_OUT)/http.json
+	./$(BIN) bench scale --tenants 1000 --json $(BENCH_OUT)/scale.json
+	./$(BIN) bench isolation --tenants 200 --clients 64 --duration 60s --json $(BENCH_OUT)/isolation.json
 
 build:
 	$(GO) build -o $(BIN) ./cmd/tenantry

@@ -83,9 +83,13 @@ func (s *server) mountRoutes(api huma.API) error {
 func trimSlash(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
-			r2 := r.Clone(r.Context())
-			r2.URL.Path = strings.TrimRight(p, "/")
-			r2.URL.RawPath = ""
+			// A shallow copy with its own URL, as http.StripPrefix makes:
+			// nothing else of the request changes.
+			r2 := new(http.Request)
+			*r2 = *r
+			u := *r.URL
+			u.Path, u.RawPath = strings.TrimRight(p, "/"), ""
+			r2.URL = &u
 			r = r2
 		}
 		next.ServeHTTP(w, r)

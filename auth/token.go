@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -49,8 +50,10 @@ func (c *Claims) UserID() (int64, error) {
 // with a key of its own, derived from the server's secret, so a token of one
 // tenant cannot verify on another even if its claims were rewritten.
 type Signer struct {
-	secret []byte
-	now    func() time.Time
+	secret   []byte
+	now      func() time.Time
+	verified verifiedCache
+	keys     sync.Map // audience -> its derived key, for the tenants verified against
 }
 
 // NewSigner returns a Signer for secret, which must hold at least 32 bytes.
@@ -107,12 +110,33 @@ func (s *Signer) issue(aud string, c Claims, subject int64) (string, time.Time, 
 // VerifyForTenant parses an access token presented on tenant t's host. It
 // accepts only HS256 tokens signed with t's key, for t's audience and id,
 // unexpired. Any failure is ErrInvalidToken.
+//
+// A token once verified for t is remembered until it expires (see
+// verifiedCache): presented again, it costs a lookup. The returned claims
+// are shared: do not change them.
 func (s *Signer) VerifyForTenant(token string, t *tenantry.Tenant) (*Claims, error) {
-	c, err := s.verify(token, TenantAudience(t.ID))
+	aud := TenantAudience(t.ID)
+	if c, ok := s.verified.get(token, aud, s.now()); ok && c.TenantID == t.ID {
+		return c, nil
+	}
+	c, err := s.verifyWith(token, aud, s.cachedKey(aud))
 	if err != nil || c.TenantID != t.ID {
 		return nil, ErrInvalidToken
 	}
+	s.verified.put(token, aud, c)
 	return c, nil
+}
+
+// cachedKey is key(audience), derived once per audience. Only audiences of
+// resolved tenants come here, never one a token names, so the map is
+// bounded by the number of tenants.
+func (s *Signer) cachedKey(audience string) []byte {
+	if k, ok := s.keys.Load(audience); ok {
+		return k.([]byte)
+	}
+	k := s.key(audience)
+	s.keys.Store(audience, k)
+	return k
 }
 
 // ForeignTenant reports whether token, refused on tenant t's host, is a
@@ -140,7 +164,15 @@ func (s *Signer) VerifyForOperator(token string) (*Claims, error) {
 // maxTokenBytes bounds what the parser is given: real tokens are ~400 bytes.
 const maxTokenBytes = 4096
 
+// tokenLeeway is the clock skew allowed on a token's times.
+const tokenLeeway = 5 * time.Second
+
 func (s *Signer) verify(token, aud string) (*Claims, error) {
+	return s.verifyWith(token, aud, s.key(aud))
+}
+
+// verifyWith checks token for aud against key, key(aud).
+func (s *Signer) verifyWith(token, aud string, key []byte) (*Claims, error) {
 	// Go's base64 decoder skips \r and \n and, unless strict, ignores the
 	// unused bits of the last character: either would let one signature be
 	// written in several ways, so that altered tokens verify.
@@ -155,10 +187,10 @@ func (s *Signer) verify(token, aud string) (*Claims, error) {
 		jwt.WithIssuer(issuer),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
-		jwt.WithLeeway(5*time.Second),
+		jwt.WithLeeway(tokenLeeway),
 		jwt.WithTimeFunc(s.now),
 	)
-	_, err := p.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.key(aud), nil })
+	_, err := p.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return key, nil })
 	if err != nil {
 		return nil, ErrInvalidToken
 	}

@@ -377,3 +377,42 @@ func TestNewSignerNeedsALongSecret(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifiedTokenStaysBoundToItsTenant(t *testing.T) {
+	t.Parallel()
+	s := newSigner(t)
+	tok := issue(t, s, tenA, member)
+	for range 2 { // the second time from the verified-token cache
+		if _, err := s.VerifyForTenant(tok, tenA); err != nil {
+			t.Fatalf("on its own tenant: %v", err)
+		}
+		if _, err := s.VerifyForTenant(tok, tenB); !errors.Is(err, auth.ErrInvalidToken) {
+			t.Errorf("verified on alpha, then presented to beta: got %v, want ErrInvalidToken", err)
+		}
+	}
+	parts := strings.Split(tok, ".")
+	sig := []byte(parts[2])
+	sig[len(sig)/2] ^= 1
+	if _, err := s.VerifyForTenant(parts[0]+"."+parts[1]+"."+string(sig), tenA); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Errorf("a verified token's payload with another signature: got %v, want ErrInvalidToken", err)
+	}
+}
+
+func TestVerifiedTokenIsRefusedOnceExpired(t *testing.T) {
+	t.Parallel()
+	s := newSigner(t)
+	issued := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	now := issued
+	auth.SetClock(s, func() time.Time { return now })
+	tok := issue(t, s, tenA, member)
+	for _, c := range []struct {
+		at    time.Duration
+		valid bool
+	}{{time.Minute, true}, {-time.Hour, false}, {auth.AccessTTL - time.Second, true}, {auth.AccessTTL + time.Minute, false}} {
+		now = issued.Add(c.at)
+		_, err := s.VerifyForTenant(tok, tenA)
+		if (err == nil) != c.valid {
+			t.Errorf("%s after issue, verified before: got %v, want valid %v", c.at, err, c.valid)
+		}
+	}
+}

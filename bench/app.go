@@ -17,8 +17,12 @@ const (
 
 // appSet returns the reference tenant set plus one migration creating the
 // synthetic application's tables.
-func appSet(tables int) (*migrate.Set, error) {
-	set, err := migrations.Tenant().With("bench", migrate.Migration{
+func appSet(tables int) (*migrate.Set, error) { return appSetOn(migrations.Tenant(), tables) }
+
+// appSetOn returns base plus the migration creating the synthetic
+// application's tables.
+func appSetOn(base *migrate.Set, tables int) (*migrate.Set, error) {
+	set, err := base.With("bench", migrate.Migration{
 		Version: appVersion, Name: fmt.Sprintf("app_%d_tables", tables), SQL: appSQL(tables),
 	})
 	if err != nil {

@@ -39,7 +39,9 @@ func (r *ProvisionResult) print(out io.Writer) {
 	t.row("  provision with an admin user", n(r.WithAdmin), r.WithAdmin, "(argon2id hash included)")
 	t.row("  argon2id hash alone", n(r.Hash), r.Hash)
 	t.flush()
-	fmt.Fprintf(out, "  provisioning over raw DDL (p50 - p50): %s\n", ms(r.Cold.P50-r.RawDDL.P50))
+	over := 100 * (float64(r.Cold.P50)/float64(max(r.RawDDL.P50, 1)) - 1)
+	fmt.Fprintf(out, "  provisioning over raw DDL (p50 - p50): %s, %+.1f%% (target: within %.0f%%) %s\n",
+		ms(r.Cold.P50-r.RawDDL.P50), over, ColdOverRawTarget, verdict(over <= ColdOverRawTarget))
 	fmt.Fprintf(out, "  spare pool filled first, untimed above: %d spares in %s (%s each)\n",
 		r.Spares, secs(r.Fill), ms(r.Fill/time.Duration(max(r.Spares, 1))))
 }
@@ -76,7 +78,7 @@ func scaled(d time.Duration, n int) string {
 }
 
 func printSweep(out io.Writer, tables, schemas int, points []SweepPoint) {
-	fmt.Fprintf(out, "fleet migration by parallelism (%d-table app, %d tenant schemas, one change per line)\n", tables, schemas)
+	fmt.Fprintf(out, "fleet migration by parallelism (%d-table app, %d tenant schemas, two changes per line, the values run in order then in reverse)\n", tables, schemas)
 	t := newTable(out)
 	best := 0
 	for i, p := range points {

@@ -43,10 +43,10 @@ type SignupMode struct {
 
 // Signup measures self-service signup end to end over HTTP on loopback:
 // n verified signups through a spare pool (filled beforehand, not timed)
-// and n without one, each followed by its first authenticated request. The
-// signups are started (password hashed, link queued) before the clock
-// runs; jobs are queued but not worked, as on a server whose workers run
-// elsewhere.
+// and n without one, the two taking turns, each followed by its first
+// authenticated request. The signups are started (password hashed, link
+// queued) before the clock runs; jobs are queued but not worked, as on a
+// server whose workers run elsewhere.
 func Signup(ctx context.Context, cfg *Config, n int) (res *SignupResult, err error) {
 	n = orDefault(n, 20)
 	s, err := start(ctx, cfg, 8)
@@ -58,67 +58,93 @@ func Signup(ctx context.Context, cfg *Config, n int) (res *SignupResult, err err
 	if err != nil {
 		return nil, err
 	}
-	res = &SignupResult{Tables: s.cfg.Tables}
-	for _, mode := range []struct {
-		name   string
-		spares int
-	}{{"spare pool", n}, {"cold", 0}} {
-		m, err := s.measureSignups(ctx, set, mode.name, mode.spares, n)
+	modes := []*signupMode{{name: "spare pool", spares: n}, {name: "cold"}}
+	for _, m := range modes {
+		stop, err := s.startSignupMode(ctx, set, m)
 		if err != nil {
 			return nil, err
 		}
-		res.Modes = append(res.Modes, m)
+		defer stop()
+	}
+	for i := range n {
+		for _, m := range modes {
+			if err := m.measure(ctx, i); err != nil {
+				return nil, err
+			}
+		}
+	}
+	res = &SignupResult{Tables: s.cfg.Tables}
+	for _, m := range modes {
+		res.Modes = append(res.Modes, m.result())
 	}
 	res.print(s.cfg.Out)
 	return res, nil
 }
 
-func (s *session) measureSignups(ctx context.Context, set *migrate.Set, name string, spares, n int) (SignupMode, error) {
-	prov := provision.New(s.pool, &provision.Config{TenantMigrations: set, Spares: spares})
-	if spares > 0 {
-		s.cfg.Logger.Info("filling the spare pool", "spares", spares)
+// signupMode is one provisioning path of Signup: its service, served on a
+// loopback port of its own, and the times measured so far.
+type signupMode struct {
+	name                 string
+	spares               int
+	svc                  *signup.Service
+	client               *http.Client
+	verify, first, total []time.Duration
+}
+
+// startSignupMode fills the mode's spare pool (when it has one) and serves
+// its signup service; the returned function stops the server.
+func (s *session) startSignupMode(ctx context.Context, set *migrate.Set, m *signupMode) (func(), error) {
+	prov := provision.New(s.pool, &provision.Config{TenantMigrations: set, Spares: m.spares})
+	if m.spares > 0 {
+		s.cfg.Logger.Info("filling the spare pool", "spares", m.spares)
 		if _, err := prov.Refill(ctx); err != nil {
-			return SignupMode{}, err
+			return nil, err
 		}
 	}
 	j, err := jobs.New(jobs.Config{Pool: s.pool, InsertOnly: true})
 	if err != nil {
-		return SignupMode{}, err
+		return nil, err
 	}
-	svc, err := signup.New(signup.Config{Pool: s.pool, Provisioner: prov, Jobs: j, BaseURL: "http://" + signupBase,
+	m.svc, err = signup.New(signup.Config{Pool: s.pool, Provisioner: prov, Jobs: j, BaseURL: "http://" + signupBase,
 		Limits: signup.Limits{PerEmail: -1, PerClient: -1, Global: -1}}) // measuring, not guarding
 	if err != nil {
-		return SignupMode{}, err
+		return nil, err
 	}
-	addr, stop, err := s.serveSignup(ctx, svc)
+	addr, stop, err := s.serveSignup(ctx, m.svc)
 	if err != nil {
-		return SignupMode{}, err
+		return nil, err
 	}
-	defer stop()
-	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{
+	m.client = &http.Client{Timeout: time.Minute, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, network, addr) // every host is this server
 		}}}
-	var verify, first, total []time.Duration
-	for i := range n {
-		p, err := svc.Start(ctx, signup.Request{Email: fmt.Sprintf("owner@%s-%d.example.com", strings.ReplaceAll(name, " ", ""), i),
-			Password: "bench password", Company: fmt.Sprintf("Bench %s %d", name, i)})
-		if err != nil {
-			return SignupMode{}, err
-		}
-		began := time.Now()
-		out, err := postVerify(ctx, client, p.Token)
-		if err != nil {
-			return SignupMode{}, err
-		}
-		verified := time.Now()
-		if err := firstRequest(ctx, client, out); err != nil {
-			return SignupMode{}, err
-		}
-		done := time.Now()
-		verify, first, total = append(verify, verified.Sub(began)), append(first, done.Sub(verified)), append(total, done.Sub(began))
+	return stop, nil
+}
+
+// measure times the mode's signup number i: verification, then the first
+// request.
+func (m *signupMode) measure(ctx context.Context, i int) error {
+	p, err := m.svc.Start(ctx, signup.Request{Email: fmt.Sprintf("owner@%s-%d.example.com", strings.ReplaceAll(m.name, " ", ""), i),
+		Password: "bench password", Company: fmt.Sprintf("Bench %s %d", m.name, i)})
+	if err != nil {
+		return err
 	}
-	return SignupMode{Name: name, Verify: summarize(verify), First: summarize(first), Total: summarize(total)}, nil
+	began := time.Now()
+	out, err := postVerify(ctx, m.client, p.Token)
+	if err != nil {
+		return err
+	}
+	verified := time.Now()
+	if err := firstRequest(ctx, m.client, out); err != nil {
+		return err
+	}
+	done := time.Now()
+	m.verify, m.first, m.total = append(m.verify, verified.Sub(began)), append(m.first, done.Sub(verified)), append(m.total, done.Sub(began))
+	return nil
+}
+
+func (m *signupMode) result() SignupMode {
+	return SignupMode{Name: m.name, Verify: summarize(m.verify), First: summarize(m.first), Total: summarize(m.total)}
 }
 
 // serveSignup runs the reference server with signup on a loopback port.

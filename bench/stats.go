@@ -11,6 +11,7 @@ type Stats struct {
 	N   int
 	P50 time.Duration
 	P90 time.Duration
+	P99 time.Duration
 	Min time.Duration
 	Max time.Duration
 }
@@ -23,7 +24,7 @@ func summarize(ds []time.Duration) Stats {
 	}
 	s := slices.Clone(ds)
 	slices.Sort(s)
-	return Stats{N: len(s), P50: rank(s, 50), P90: rank(s, 90), Min: s[0], Max: s[len(s)-1]}
+	return Stats{N: len(s), P50: rank(s, 50), P90: rank(s, 90), P99: rank(s, 99), Min: s[0], Max: s[len(s)-1]}
 }
 
 // rank is the nearest-rank p-th percentile of sorted.

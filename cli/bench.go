@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strconv"
@@ -15,7 +17,7 @@ import (
 )
 
 func (a *app) benchCommand() *cobra.Command {
-	var cfg bench.Config
+	var cfg benchRun
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure provisioning, signup, fleet migration and HTTP throughput against docs/design.md's targets",
@@ -30,18 +32,29 @@ the run. Figures are printed, never asserted.`,
 		if cfg.Tables < 1 || cfg.Tables > 999 {
 			return usagef("--tables must be from 1 to 999, not %d", cfg.Tables)
 		}
+		if cfg.json != "" {
+			// Found out now rather than after a run of many minutes.
+			f, err := os.OpenFile(cfg.json, os.O_WRONLY|os.O_CREATE, 0o644)
+			if err != nil {
+				return usagef("--json: cannot write %s: %v", cfg.json, errors.Unwrap(err))
+			}
+			f.Close()
+		}
 		return nil
 	}
 	cmd.PersistentFlags().BoolVar(&cfg.Keep, "keep", false, "keep the benchmark database afterwards")
+	cmd.PersistentFlags().BoolVar(&cfg.fsync, "fsync", true, "the private cluster's fsync (durable commits, as in production); --fsync=false for figures that are not durable")
+	cmd.PersistentFlags().StringVar(&cfg.json, "json", "", "also write the environment and the figures as JSON to this file")
 	cmd.AddCommand(a.benchProvisionCommand(&cfg), a.benchSignupCommand(&cfg), a.benchFleetCommand(&cfg),
-		a.benchHTTPCommand(&cfg), a.benchLoadCommand(), a.benchIsolationCommand(&cfg), a.benchNeighboursCommand(&cfg))
+		a.benchHTTPCommand(&cfg), a.benchLoadCommand(), a.benchIsolationCommand(&cfg), a.benchNeighboursCommand(&cfg),
+		a.benchScaleCommand(&cfg))
 	for _, c := range cmd.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}
 	return cmd
 }
 
-func (a *app) benchProvisionCommand(cfg *bench.Config) *cobra.Command {
+func (a *app) benchProvisionCommand(cfg *benchRun) *cobra.Command {
 	var tenants int
 	cmd := &cobra.Command{
 		Use:   "provision [--tenants 20]",
@@ -50,9 +63,8 @@ func (a *app) benchProvisionCommand(cfg *bench.Config) *cobra.Command {
 			if tenants < 1 || tenants > 10_000 {
 				return usagef("--tenants must be from 1 to 10000, not %d", tenants)
 			}
-			return a.withBenchServer(cmd.Context(), cfg, func(cfg *bench.Config) error {
-				_, err := bench.Provision(cmd.Context(), cfg, tenants)
-				return err
+			return a.withBenchServer(cmd, cfg, func(cfg *bench.Config) (any, error) {
+				return bench.Provision(cmd.Context(), cfg, tenants)
 			})
 		},
 	}
@@ -60,7 +72,7 @@ func (a *app) benchProvisionCommand(cfg *bench.Config) *cobra.Command {
 	return cmd
 }
 
-func (a *app) benchSignupCommand(cfg *bench.Config) *cobra.Command {
+func (a *app) benchSignupCommand(cfg *benchRun) *cobra.Command {
 	var signups int
 	cmd := &cobra.Command{
 		Use:   "signup [--signups 20]",
@@ -69,9 +81,8 @@ func (a *app) benchSignupCommand(cfg *bench.Config) *cobra.Command {
 			if signups < 1 || signups > 10_000 {
 				return usagef("--signups must be from 1 to 10000, not %d", signups)
 			}
-			return a.withBenchServer(cmd.Context(), cfg, func(cfg *bench.Config) error {
-				_, err := bench.Signup(cmd.Context(), cfg, signups)
-				return err
+			return a.withBenchServer(cmd, cfg, func(cfg *bench.Config) (any, error) {
+				return bench.Signup(cmd.Context(), cfg, signups)
 			})
 		},
 	}
@@ -79,7 +90,7 @@ func (a *app) benchSignupCommand(cfg *bench.Config) *cobra.Command {
 	return cmd
 }
 
-func (a *app) benchFleetCommand(cfg *bench.Config) *cobra.Command {
+func (a *app) benchFleetCommand(cfg *benchRun) *cobra.Command {
 	var schemas, parallel int
 	var sweep []int
 	cmd := &cobra.Command{
@@ -97,13 +108,11 @@ func (a *app) benchFleetCommand(cfg *bench.Config) *cobra.Command {
 			if parallel < 1 || parallel > 64 {
 				return usagef("--parallel must be from 1 to 64, not %d", parallel)
 			}
-			return a.withBenchServer(cmd.Context(), cfg, func(cfg *bench.Config) error {
+			return a.withBenchServer(cmd, cfg, func(cfg *bench.Config) (any, error) {
 				if len(sweep) > 0 {
-					_, err := bench.Sweep(cmd.Context(), cfg, schemas, sweep)
-					return err
+					return bench.Sweep(cmd.Context(), cfg, schemas, sweep)
 				}
-				_, err := bench.Fleet(cmd.Context(), cfg, schemas, parallel)
-				return err
+				return bench.Fleet(cmd.Context(), cfg, schemas, parallel)
 			})
 		},
 	}
@@ -113,13 +122,27 @@ func (a *app) benchFleetCommand(cfg *bench.Config) *cobra.Command {
 	return cmd
 }
 
+// benchRun is what every benchmark's flags say: the benchmark's own
+// configuration, and the private cluster's fsync and the JSON report's file.
+type benchRun struct {
+	bench.Config
+	fsync bool   // the private cluster's fsync
+	json  string // where to write the report, "" for nowhere
+}
+
 // withBenchServer runs fn with cfg.AdminURL pointing at DATABASE_URL's
-// server, or at a private cluster started for the run and stopped after.
-func (a *app) withBenchServer(ctx context.Context, cfg *bench.Config, fn func(*bench.Config) error) error {
+// server, or at a private cluster started for the run (fsync as --fsync
+// says) and stopped after. It prints the environment first and writes the
+// report of fn's result to --json's file when one is named.
+func (a *app) withBenchServer(cmd *cobra.Command, cfg *benchRun, fn func(*bench.Config) (any, error)) error {
+	ctx := cmd.Context()
 	c := *cfg
 	c.Out = a.stdout
 	if c.AdminURL = a.getenv("DATABASE_URL"); c.AdminURL != "" {
-		return fn(&c)
+		if cmd.Flags().Changed("fsync") {
+			fmt.Fprintln(a.stdout, "DATABASE_URL is set: --fsync is ignored, the server's own fsync applies")
+		}
+		return a.runBench(cmd, &c, "DATABASE_URL", fn)
 	}
 	dir, err := os.MkdirTemp("", "tenantry-bench-")
 	if err != nil {
@@ -127,26 +150,61 @@ func (a *app) withBenchServer(ctx context.Context, cfg *bench.Config, fn func(*b
 	}
 	defer os.RemoveAll(dir)
 	fmt.Fprintf(a.stdout, "DATABASE_URL is not set: benchmarking on a private PostgreSQL in %s\n", dir)
-	cluster, err := localpg.Start(ctx, &localpg.Config{Dir: dir, Settings: map[string]string{
-		"max_connections": "200", "shared_buffers": "256MB", "max_locks_per_transaction": strconv.Itoa(256),
-	}})
+	cluster, err := localpg.Start(ctx, &localpg.Config{Dir: dir, Settings: benchSettings(c.fsync)})
 	if err != nil {
 		return fmt.Errorf("start a private PostgreSQL for the benchmark: %w", err)
 	}
 	defer cluster.Stop()
 	c.AdminURL = cluster.URL("postgres")
-	return fn(&c)
+	return a.runBench(cmd, &c, "private cluster", fn)
 }
 
-func (a *app) benchHTTPCommand(cfg *bench.Config) *cobra.Command {
+// benchSettings are the private cluster's settings: room for the
+// benchmarks' connections and their thousands of schemas, and fsync as
+// asked.
+func benchSettings(fsync bool) map[string]string {
+	return map[string]string{
+		"max_connections": "200", "shared_buffers": "256MB", "max_locks_per_transaction": strconv.Itoa(256),
+		"fsync": map[bool]string{true: "on", false: "off"}[fsync],
+	}
+}
+
+// runBench prints the environment of cfg's server, runs fn and writes its
+// report when --json asks for one.
+func (a *app) runBench(cmd *cobra.Command, cfg *benchRun, server string, fn func(*bench.Config) (any, error)) error {
+	env, err := bench.ReadEnvironment(cmd.Context(), cfg.AdminURL, server)
+	if err != nil {
+		return err
+	}
+	env.Print(a.stdout)
+	report := bench.NewReport(cmd.Name(), os.Args[1:], env)
+	res, err := fn(&cfg.Config)
+	if err != nil {
+		return err
+	}
+	if cfg.json == "" {
+		return nil
+	}
+	if err := report.Write(cfg.json, res); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "figures written to %s\n", cfg.json)
+	return nil
+}
+
+func (a *app) benchHTTPCommand(cfg *benchRun) *cobra.Command {
 	var opts bench.HTTPOptions
+	var builtinLoad bool
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "http [--tenants 100] [--clients 2,32] [--duration 10s]",
-		Short: "Requests/s and latency of GET /api/items/ (target >= 5,000 req/s), and the isolation cost (target <= 15%)",
+		Short: "Requests/s and latency of GET /api/items/ (target >= 5,000 req/s), and the isolation cost (target <= 30%)",
 		Long: `Serve the reference API on a loopback port and load it from a separate process
-("tenantry bench load"): GET /api/items/ (20 rows) for one tenant and rotating
-across all, at each client count. Then compare the items query bare on the
-pool with the same query in an isolated tenant transaction.`,
+(wrk when it is installed, else "tenantry bench load"): GET /api/items/?limit=20
+(20 rows) with a bearer token, for one tenant and rotating across all, at each
+client count. Then compare the items query bare on the pool with the same
+query in an isolated tenant transaction, the two interleaved, and print the
+ratio (target: at most 30% slower).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Tenants < 1 || opts.Tenants > 10_000 {
 				return usagef("--tenants must be from 1 to 10000, not %d", opts.Tenants)
@@ -164,15 +222,27 @@ pool with the same query in an isolated tenant transaction.`,
 				return err
 			}
 			opts.LoadCommand = func(ctx context.Context) *exec.Cmd { return exec.CommandContext(ctx, exe, "bench", "load") }
-			return a.withBenchServer(cmd.Context(), cfg, func(cfg *bench.Config) error {
-				_, err := bench.HTTP(cmd.Context(), cfg, opts)
-				return err
+			if !builtinLoad {
+				opts.Wrk, _ = exec.LookPath("wrk") // not found: the built-in generator
+			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				opts.CPUProfile = f
+			}
+			return a.withBenchServer(cmd, cfg, func(cfg *bench.Config) (any, error) {
+				return bench.HTTP(cmd.Context(), cfg, opts)
 			})
 		},
 	}
 	cmd.Flags().IntVar(&opts.Tenants, "tenants", 100, "tenants to rotate across")
 	cmd.Flags().IntSliceVar(&opts.Clients, "clients", []int{2, 32}, "concurrent clients, one run each")
 	cmd.Flags().DurationVar(&opts.Duration, "duration", 10*time.Second, "length of each run")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the server during the load runs to this file (go tool pprof)")
+	cmd.Flags().BoolVar(&builtinLoad, "builtin-load", false, "generate the load with tenantry's own client even when wrk is installed")
 	return cmd
 }
 
@@ -190,7 +260,7 @@ func (a *app) benchLoadCommand() *cobra.Command {
 	}
 }
 
-func (a *app) benchNeighboursCommand(cfg *bench.Config) *cobra.Command {
+func (a *app) benchNeighboursCommand(cfg *benchRun) *cobra.Command {
 	var opts bench.NeighboursOptions
 	cmd := &cobra.Command{
 		Use:   "neighbours [--rate 100] [--factor 20] [--quiet-rate 20] [--duration 10s]",
@@ -210,9 +280,8 @@ with the plans' limits lifted. Prints both tenants' p50 and p99 for each phase.`
 			case opts.Duration <= 0 || opts.Duration > time.Hour:
 				return usagef("--duration must be positive and at most 1h, not %s", opts.Duration)
 			}
-			return a.withBenchServer(cmd.Context(), cfg, func(cfg *bench.Config) error {
-				_, err := bench.Neighbours(cmd.Context(), cfg, opts)
-				return err
+			return a.withBenchServer(cmd, cfg, func(cfg *bench.Config) (any, error) {
+				return bench.Neighbours(cmd.Context(), cfg, opts)
 			})
 		},
 	}
@@ -221,5 +290,53 @@ with the plans' limits lifted. Prints both tenants' p50 and p99 for each phase.`
 	cmd.Flags().Float64Var(&opts.QuietRate, "quiet-rate", 20, "what the quiet tenant sends, requests per second")
 	cmd.Flags().IntVar(&opts.Transactions, "transactions", 2, "the plans' max_transactions")
 	cmd.Flags().DurationVar(&opts.Duration, "duration", 10*time.Second, "length of each phase")
+	return cmd
+}
+
+func (a *app) benchScaleCommand(cfg *benchRun) *cobra.Command {
+	var opts bench.ScaleOptions
+	cmd := &cobra.Command{
+		Use:   "scale [--tenants 10000] [--stages 100,1000]",
+		Short: "A database of many tenants: fleet migration by size, no-op migrate, Host lookups, requests over every host, memory, creates, lists",
+		Long: `Build a database of --tenants tenants of the synthetic application, each with
+an owner and 20 items, in bulk (several tenants to a transaction, made by the
+provisioner itself, so each is what provisioning makes), growing it through
+--stages and timing a fleet migration (a column and a table) at each, then at
+full size: a migrate with nothing to apply, Host lookups on a cold cache,
+GET /api/items/ rotating over every tenant's host (wrk when installed), the
+server's resident memory, tenant creates from the spare pool and cold, and
+the list of every tenant. See docs/scale.md for the server settings such a
+database needs.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Tenants < 1 || opts.Tenants > 100_000 {
+				return usagef("--tenants must be from 1 to 100000, not %d", opts.Tenants)
+			}
+			for _, n := range opts.Stages {
+				if n < 1 {
+					return usagef("--stages must be positive, not %d", n)
+				}
+			}
+			if opts.Parallel < 1 || opts.Parallel > 64 {
+				return usagef("--parallel must be from 1 to 64, not %d", opts.Parallel)
+			}
+			if opts.Duration <= 0 {
+				return usagef("--duration must be positive, not %s", opts.Duration)
+			}
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			opts.LoadCommand = func(ctx context.Context) *exec.Cmd { return exec.CommandContext(ctx, exe, "bench", "load") }
+			opts.Wrk, _ = exec.LookPath("wrk") // not found: the built-in generator
+			return a.withBenchServer(cmd, cfg, func(cfg *bench.Config) (any, error) {
+				cfg.Logger = slog.New(slog.NewTextHandler(a.stderr, nil)) // the setup's progress: it is long
+				return bench.Scale(cmd.Context(), cfg, opts)
+			})
+		},
+	}
+	cmd.Flags().IntVar(&opts.Tenants, "tenants", 10_000, "tenants in the database at the end")
+	cmd.Flags().IntSliceVar(&opts.Stages, "stages", []int{100, 1000}, "fleet sizes, below --tenants, at which a fleet migration is also timed")
+	cmd.Flags().IntVar(&opts.Parallel, "parallel", bench.DefaultParallel, "schemas migrated at once")
+	cmd.Flags().DurationVar(&opts.Duration, "duration", 10*time.Second, "length of the HTTP load")
 	return cmd
 }

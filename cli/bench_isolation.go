@@ -14,7 +14,7 @@ import (
 	"github.com/tenantry/tenantry/leakhunt"
 )
 
-func (a *app) benchIsolationCommand(cfg *bench.Config) *cobra.Command {
+func (a *app) benchIsolationCommand(cfg *benchRun) *cobra.Command {
 	var opts leakhunt.Config
 	cmd := &cobra.Command{
 		Use:   "isolation [--tenants 200] [--clients 64] [--duration 60s]",
@@ -38,7 +38,7 @@ found a leak or a 5xx.`,
 				return err
 			}
 			opts.Logger = slog.New(slog.NewTextHandler(a.stderr, nil))
-			return a.withBenchServer(cmd.Context(), cfg, func(cfg *bench.Config) error {
+			return a.withBenchServer(cmd, cfg, func(cfg *bench.Config) (any, error) {
 				return a.huntLeaks(cmd.Context(), cfg, opts)
 			})
 		},
@@ -70,10 +70,10 @@ func checkIsolationFlags(o *leakhunt.Config) error {
 
 // huntLeaks runs the hunt in a database of its own on cfg's server, prints
 // its report and fails when it found a leak or a 5xx.
-func (a *app) huntLeaks(ctx context.Context, cfg *bench.Config, opts leakhunt.Config) (err error) {
+func (a *app) huntLeaks(ctx context.Context, cfg *bench.Config, opts leakhunt.Config) (report *leakhunt.Report, err error) {
 	db, err := scratchdb.Create(ctx, cfg.AdminURL, scratchdb.Options{Prefix: "tenantry_leakhunt_", NonSuperuser: true})
 	if err != nil {
-		return fmt.Errorf("create the leak hunt's database: %w", err)
+		return nil, fmt.Errorf("create the leak hunt's database: %w", err)
 	}
 	defer func() {
 		if cfg.Keep {
@@ -85,14 +85,14 @@ func (a *app) huntLeaks(ctx context.Context, cfg *bench.Config, opts leakhunt.Co
 	opts.URL = db.URL
 	fmt.Fprintf(a.stdout, "leak hunt in database %s: %s, %s for %s; the clients run in this process, over loopback HTTP\n",
 		db.Name, plural(opts.Tenants, "tenant"), plural(opts.Clients, "client"), opts.Duration)
-	report, err := leakhunt.Run(ctx, &opts)
+	report, err = leakhunt.Run(ctx, &opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	report.Print(a.stdout)
 	if !report.OK() {
-		return fmt.Errorf("leak hunt: %s, %d 5xx answered, %d 5xx logged by the server",
+		return report, fmt.Errorf("leak hunt: %s, %d 5xx answered, %d 5xx logged by the server",
 			plural(report.Leaks, "leak"), report.Errors[leakhunt.Error5xx], report.Errors[leakhunt.ErrorServer5xx])
 	}
-	return nil
+	return report, nil
 }

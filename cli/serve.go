@@ -108,6 +108,11 @@ func (a *app) serve(ctx context.Context, d *deps, log *slog.Logger, ready func(n
 	if err != nil {
 		return usagef("%s: %v", a.spec.CommandName(), err)
 	}
+	stopPprof, err := a.startPprof(log)
+	if err != nil {
+		return err
+	}
+	defer stopPprof()
 	ln, err := net.Listen("tcp", d.settings.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (set TENANTRY_ADDR to use another address): %w", d.settings.addr, err)

@@ -84,14 +84,38 @@ func (p *Provisioner) checkSpare(ctx context.Context, tx pgx.Tx, spare string) (
 		}
 		return false, nil
 	}
-	fn, err := capturingFunction(ctx, tx, spare)
+	fn, rewind, err := inspectSpare(ctx, tx, spare)
 	if err != nil {
 		return false, err
 	}
 	if fn != "" {
 		return false, p.refuseSpare(ctx, tx, spare, fmt.Sprintf("function %s: %v", fn, ErrNameCaptured), set.Latest())
 	}
-	return true, rewindSequences(ctx, tx, spare)
+	if len(rewind) > 0 {
+		if _, err := tx.Exec(ctx, strings.Join(rewind, ";\n")); err != nil {
+			return false, fmt.Errorf("rewind the sequences of spare %s: %w", spare, err)
+		}
+	}
+	return true, nil
+}
+
+// inspectSpare reads, in one round trip, the first function of spare that
+// keeps the schema's name ("" when none does) and the statements that
+// would rewind its used sequences (see rewindSequences).
+func inspectSpare(ctx context.Context, tx pgx.Tx, spare string) (fn string, rewind []string, err error) {
+	b := &pgx.Batch{}
+	b.Queue(capturingFunctionSQL, spare).Query(func(rows pgx.Rows) error {
+		_, err := pgx.ForEachRow(rows, []any{&fn}, func() error { return nil })
+		return err
+	})
+	b.Queue(usedSequencesSQL, spare).Query(func(rows pgx.Rows) error {
+		rewind, err = rewindStatements(rows, spare)
+		return err
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return "", nil, fmt.Errorf("inspect spare %s: %w", spare, err)
+	}
+	return fn, rewind, nil
 }
 
 // refuseSpare records why spare cannot become a tenant as its last error in
@@ -112,14 +136,18 @@ func (p *Provisioner) refuseSpare(ctx context.Context, tx pgx.Tx, spare, reason 
 const inSchema = `d.refclassid = 'pg_namespace'::regclass
 	AND d.refobjid = (SELECT oid FROM pg_namespace WHERE nspname = $1)`
 
+// capturingFunctionSQL names a function of schema $1 whose body or
+// settings hold the schema's name.
+const capturingFunctionSQL = `SELECT p.oid::regprocedure::text FROM pg_depend d JOIN pg_proc p ON p.oid = d.objid
+	WHERE ` + inSchema + ` AND d.classid = 'pg_proc'::regclass
+	AND (strpos(p.prosrc, $1) > 0 OR strpos(array_to_string(p.proconfig, ' '), $1) > 0)
+	LIMIT 1`
+
 // capturingFunction names a function of schema whose body or settings hold
 // the schema's name, or returns "" when there is none.
 func capturingFunction(ctx context.Context, tx pgx.Tx, schema string) (string, error) {
 	var fn string
-	err := tx.QueryRow(ctx, `SELECT p.oid::regprocedure::text FROM pg_depend d JOIN pg_proc p ON p.oid = d.objid
-		WHERE `+inSchema+` AND d.classid = 'pg_proc'::regclass
-		AND (strpos(p.prosrc, $1) > 0 OR strpos(array_to_string(p.proconfig, ' '), $1) > 0)
-		LIMIT 1`, schema).Scan(&fn)
+	err := tx.QueryRow(ctx, capturingFunctionSQL, schema).Scan(&fn)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil
 	}
@@ -129,23 +157,30 @@ func capturingFunction(ctx context.Context, tx pgx.Tx, schema string) (string, e
 	return fn, nil
 }
 
-// rewindSequences sets back to their start the sequences of spare that a
+// usedSequencesSQL lists the used sequences of schema $1: name, start and
+// the table of the column that owns it (NULL for none).
+const usedSequencesSQL = `SELECT c.relname::text, (SELECT seqstart FROM pg_sequence WHERE seqrelid = c.oid),
+	(SELECT t.relname::text FROM pg_depend o JOIN pg_class t ON t.oid = o.refobjid
+	 WHERE o.classid = 'pg_class'::regclass AND o.objid = c.oid AND o.refclassid = 'pg_class'::regclass
+	 AND o.deptype IN ('a', 'i'))
+	FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
+	WHERE ` + inSchema + ` AND d.classid = 'pg_class'::regclass
+	AND CASE WHEN c.relkind = 'S' THEN pg_sequence_last_value(c.oid) END IS NOT NULL`
+
+// Rewinding sets back to their start the sequences of spare that a
 // column owns, that have been used, and whose table is empty. Sequences
 // are not transactional: a create that claimed the spare and rolled back
 // (its first user inserted, then a domain taken) leaves them advanced, and
 // the next tenant made from the spare would not start at 1 as a new schema
 // does. A sequence whose table holds rows (seeded by a migration) is left
-// alone. In the usual case, nothing used, it costs one query. (The CASE
-// keeps pg_sequence_last_value from tables, whatever order the planner
-// evaluates the conditions in.)
-func rewindSequences(ctx context.Context, tx pgx.Tx, spare string) error {
-	rows, _ := tx.Query(ctx, `SELECT c.relname::text, (SELECT seqstart FROM pg_sequence WHERE seqrelid = c.oid),
-		(SELECT t.relname::text FROM pg_depend o JOIN pg_class t ON t.oid = o.refobjid
-		 WHERE o.classid = 'pg_class'::regclass AND o.objid = c.oid AND o.refclassid = 'pg_class'::regclass
-		 AND o.deptype IN ('a', 'i'))
-		FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
-		WHERE `+inSchema+` AND d.classid = 'pg_class'::regclass
-		AND CASE WHEN c.relkind = 'S' THEN pg_sequence_last_value(c.oid) END IS NOT NULL`, spare)
+// alone. In the usual case, nothing used, it costs nothing more than the
+// inspection (inspectSpare). (The CASE keeps pg_sequence_last_value from
+// tables, whatever order the planner evaluates the conditions in.)
+//
+// rewindStatements reads usedSequencesSQL's rows and returns a statement
+// per sequence a column owns, setting it back to its start if its table is
+// empty.
+func rewindStatements(rows pgx.Rows, spare string) ([]string, error) {
 	var stmts []string
 	var seq string
 	var table *string // nil for a sequence no column owns
@@ -158,11 +193,5 @@ func rewindSequences(ctx context.Context, tx pgx.Tx, spare string) error {
 			sqlquote.Literal(sqlquote.Ident(spare, seq)), start, sqlquote.Ident(spare, *table)))
 		return nil
 	})
-	if err == nil && len(stmts) > 0 {
-		_, err = tx.Exec(ctx, strings.Join(stmts, ";\n"))
-	}
-	if err != nil {
-		return fmt.Errorf("rewind the sequences of spare %s: %w", spare, err)
-	}
-	return nil
+	return stmts, err
 }

@@ -5,15 +5,18 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/tenantry/tenantry/audit"
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/internal/sqlquote"
 )
 
 // finish adds the primary domain and the fleet-summary row (replacing the
-// spare's), creates the first user and sets the transaction's search_path
-// back: one round trip without a first user, three with one.
-func finish(ctx context.Context, tx pgx.Tx, d *draft, req *Request) error {
+// spare's), records the audit event, creates the first user and sets the
+// transaction's search_path back: one round trip without a first user,
+// three with one.
+func finish(ctx context.Context, tx pgx.Tx, d *draft, req *Request, event audit.Event) error {
 	var b batch
 	if d.spare != "" {
 		b.queue("forget schema state of spare "+d.spare, "DELETE FROM public.tenantry_schema_state WHERE schema_name = $1", d.spare)
@@ -24,6 +27,9 @@ func finish(ctx context.Context, tx pgx.Tx, d *draft, req *Request) error {
 		VALUES ($1, 'dynamic', $2) ON CONFLICT (schema_name) DO UPDATE
 		SET kind = 'dynamic', version = $2, last_error = NULL, error_version = NULL, updated_at = now()`,
 		d.schema, d.version)
+	if err := audit.Record(ctx, &b, event); err != nil {
+		return err
+	}
 	if req.Admin == nil {
 		b.queue("restore search_path", "SELECT set_config('search_path', $1, true)", d.searchPath)
 		return b.send(ctx, tx)
@@ -50,6 +56,13 @@ type batch struct {
 func (b *batch) queue(does, sql string, args ...any) {
 	b.b.Queue(sql, args...)
 	b.does = append(b.does, does)
+}
+
+// Exec queues sql to run with the batch, for writers that take an Execer
+// (audit.Record): its error comes from send.
+func (b *batch) Exec(_ context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	b.queue("record the audit event", sql, args...)
+	return pgconn.CommandTag{}, nil
 }
 
 // send runs the statements in order and returns the first error, wrapped

@@ -171,15 +171,15 @@ func (p *Provisioner) prepare(req *Request) error {
 // spare it was made from, "" when its schema was migrated anew.
 func (p *Provisioner) create(ctx context.Context, tx pgx.Tx, req *Request) (*tenantry.Tenant, string, error) {
 	d := &draft{schema: tenantry.SchemaName(req.Slug)}
-	err := tx.QueryRow(ctx, `INSERT INTO public.tenants (slug, schema_name, name, locale, timezone, default_currency, plan)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, current_setting('search_path')`,
-		req.Slug, d.schema, req.Name, req.Locale, req.Timezone, req.Currency, req.Plan).Scan(&d.id, &d.searchPath)
-	if err != nil {
-		return nil, "", fmt.Errorf("register tenant %s: %w", req.Slug, err)
-	}
-	role, err := p.roleFor(ctx, tx, d.id)
+	prefix, err := p.rolePrefix(ctx, tx)
 	if err != nil {
 		return nil, "", err
+	}
+	var role string
+	err = tx.QueryRow(ctx, insertTenantSQL, req.Slug, d.schema, req.Name, req.Locale, req.Timezone, req.Currency, req.Plan,
+		prefix).Scan(&d.id, &role, &d.searchPath)
+	if err != nil {
+		return nil, "", fmt.Errorf("register tenant %s: %w", req.Slug, err)
 	}
 	if d.spare, err = p.claim(ctx, tx); err != nil {
 		return nil, "", err
@@ -187,19 +187,17 @@ func (p *Provisioner) create(ctx context.Context, tx pgx.Tx, req *Request) (*ten
 	if err := p.makeSchema(ctx, tx, d, role); err != nil {
 		return nil, "", err
 	}
-	if err := finish(ctx, tx, d, req); err != nil {
+	details := map[string]any{"domain": req.Domain, "from_spare": d.spare != ""}
+	if req.Admin != nil {
+		details["owner"] = req.Admin.Username
+	}
+	created := audit.Event{TenantID: d.id, Action: audit.TenantCreated, Target: req.Slug, Details: details}
+	if err := finish(ctx, tx, d, req, created); err != nil {
 		return nil, "", err
 	}
 	// By id: the schema name may also be another tenant's slug.
 	t, err := registry.Find(ctx, tx, strconv.FormatInt(d.id, 10))
 	if err != nil {
-		return nil, "", err
-	}
-	details := map[string]any{"domain": req.Domain, "from_spare": d.spare != ""}
-	if req.Admin != nil {
-		details["owner"] = req.Admin.Username
-	}
-	if err := audit.Record(ctx, tx, audit.Event{TenantID: t.ID, Action: audit.TenantCreated, Target: t.Slug, Details: details}); err != nil {
 		return nil, "", err
 	}
 	if p.cfg.OnCreate != nil {
@@ -239,21 +237,28 @@ func (p *Provisioner) makeSchema(ctx context.Context, tx pgx.Tx, d *draft, role 
 	return err
 }
 
-// roleFor names tenant id's role and records it, or returns "" when the
-// role layer is off.
-func (p *Provisioner) roleFor(ctx context.Context, tx pgx.Tx, id int64) (string, error) {
+// insertTenantSQL registers a tenant and, in the same statement, records
+// its role's name: the prefix $8 (NULL when the role layer is off) and the
+// tenant's id, taken from the id column's own sequence first.
+const insertTenantSQL = `INSERT INTO public.tenants (id, slug, schema_name, name, locale, timezone, default_currency, plan, role_name)
+	OVERRIDING SYSTEM VALUE
+	SELECT n.id, $1, $2, $3, $4, $5, $6, $7, $8::text || n.id
+	FROM (SELECT nextval(pg_get_serial_sequence('public.tenants', 'id')) AS id) n
+	RETURNING id, coalesce(role_name, ''), current_setting('search_path')`
+
+// rolePrefix is the prefix of the database's tenant role names
+// (tenantdb.RolePrefix, so that a tenant's role is tenantdb.RoleName), or
+// nil when the role layer is off.
+func (p *Provisioner) rolePrefix(ctx context.Context, tx pgx.Tx) (*string, error) {
 	if p.cfg.DisableRoles {
-		return "", nil
+		return nil, nil
 	}
 	oid, err := p.databaseOID(ctx, tx)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	role := tenantdb.RoleName(oid, id)
-	if _, err := tx.Exec(ctx, "UPDATE public.tenants SET role_name = $2 WHERE id = $1", id, role); err != nil {
-		return "", fmt.Errorf("record role of tenant %d: %w", id, err)
-	}
-	return role, nil
+	prefix := tenantdb.RolePrefix(oid)
+	return &prefix, nil
 }
 
 // databaseOID returns the oid of the pool's database, read through tx the

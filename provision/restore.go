@@ -45,15 +45,15 @@ func (p *Provisioner) RestoreTx(ctx context.Context, tx pgx.Tx, req Request, det
 
 func (p *Provisioner) restore(ctx context.Context, tx pgx.Tx, req *Request, details map[string]any, fill FillFunc) (*tenantry.Tenant, error) {
 	d := &draft{schema: tenantry.SchemaName(req.Slug)}
-	err := tx.QueryRow(ctx, `INSERT INTO public.tenants (slug, schema_name, name, locale, timezone, default_currency, plan)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, current_setting('search_path')`,
-		req.Slug, d.schema, req.Name, req.Locale, req.Timezone, req.Currency, req.Plan).Scan(&d.id, &d.searchPath)
-	if err != nil {
-		return nil, fmt.Errorf("register tenant %s: %w", req.Slug, err)
-	}
-	role, err := p.roleFor(ctx, tx, d.id)
+	prefix, err := p.rolePrefix(ctx, tx)
 	if err != nil {
 		return nil, err
+	}
+	var role string
+	err = tx.QueryRow(ctx, insertTenantSQL, req.Slug, d.schema, req.Name, req.Locale, req.Timezone, req.Currency, req.Plan,
+		prefix).Scan(&d.id, &role, &d.searchPath)
+	if err != nil {
+		return nil, fmt.Errorf("register tenant %s: %w", req.Slug, err)
 	}
 	if err := tenantdb.CreateSchema(ctx, tx, d.schema, role); err != nil {
 		return nil, err

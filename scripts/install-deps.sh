@@ -23,6 +23,10 @@
 # the npm registry into .tools/ (install-redocly.sh). Without npm it warns
 # and goes on, unless TENANTRY_REQUIRE_REDOCLY=1 (set by `make test`), when
 # it fails.
+#
+# With TENANTRY_BENCH=1 (set by `make bench`) it also installs wrk, the HTTP
+# load generator `tenantry bench http` drives the server with; nothing else
+# needs it.
 set -euo pipefail
 
 if ! "$(dirname "$0")/install-redocly.sh"; then
@@ -58,6 +62,7 @@ have_postgres || missing+=(postgresql)
 have_pgbouncer || missing+=(pgbouncer)
 have_chromium || missing+=(chromium)
 have_promtool || missing+=(prometheus)
+if [ "${TENANTRY_BENCH:-}" = 1 ] && ! command -v wrk >/dev/null; then missing+=(wrk); fi
 if [ ${#missing[@]} = 0 ]; then exit 0; fi
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
@@ -65,6 +70,9 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
 		echo "PostgreSQL's server binaries are missing: install them (Debian/Ubuntu: sudo apt-get install postgresql)," >&2
 		echo "or point the tests at a server with TENANTRY_TEST_DATABASE_URL." >&2
 		exit 1
+	fi
+	if [[ " ${missing[*]} " == *" wrk "* ]]; then
+		echo "wrk is missing: install it (Debian/Ubuntu: sudo apt-get install wrk); bench http falls back to its own load generator." >&2
 	fi
 	if ! have_chromium; then
 		echo "Chromium is missing: install it (Debian/Ubuntu: sudo apt-get install chromium) to run the console's browser tests." >&2

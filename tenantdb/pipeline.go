@@ -4,23 +4,35 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/internal/pgerr"
 	"github.com/tenantry/tenantry/internal/sqlquote"
 )
 
 // Pipeline runs the queries of b inside a transaction bound to t, in one
-// round trip: BEGIN, the binding, b's queries and COMMIT are sent together.
-// Results reach b's callbacks (QueuedQuery.Query, QueryRow, Exec) as they are
-// read. It is for work whose statements do not depend on each other's
-// results, such as a page of rows and their total; InTenant is for the rest.
-// If any query or callback fails, the transaction is rolled back and the
-// error returned. The binding ends with the transaction, and the tenant is
+// round trip: the binding (entering the tenant and the transaction-local
+// settings, one statement) and b's queries are sent together, ended by one
+// Sync. Results reach b's callbacks (QueuedQuery.Query, QueryRow, Exec) as
+// they are read. It is for work whose statements do not depend on each
+// other's results, such as a page of rows and their total; InTenant is for
+// the rest. If a query fails, the transaction is rolled back (the server
+// skips what follows it) and the error returned; a callback's error is
+// returned too, but by then the server has run every statement: Pipeline
+// is for reads. The binding ends with the transaction, and the tenant is
 // entered first, and admitted by the Limiter, as with InTenant.
+//
+// The transaction is the implicit one of PostgreSQL's extended protocol:
+// every statement up to the Sync runs in one transaction, committed at the
+// Sync, or rolled back there when one failed (the server skips the rest).
+// It needs no BEGIN or COMMIT of its own, two statements fewer a request,
+// and holds no state past the Sync, behind PgBouncer in transaction mode
+// too.
 func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (err error) {
 	if err := tenantry.ValidateSchemaName(t.SchemaName); err != nil {
 		return fmt.Errorf("tenant %s: %w", t.Slug, err)
@@ -33,20 +45,19 @@ func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (e
 		return err
 	}
 	defer done()
-	full := &pgx.Batch{}
+	full := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries)+1)}
 	begun := false
-	full.Queue("BEGIN").Exec(func(pgconn.CommandTag) error { begun = true; return nil })
-	full.Queue("SELECT public.tenantry_enter_tenant($1)", t.ID)
-	full.Queue(db.bindQuery(timeout), db.bindArgs(t, timeout)...)
+	args := db.bindArgs(t, timeout)
+	full.Queue(enterAndBind(db.bindQuery(timeout), len(args)+1), append(args, t.ID)...).
+		Exec(func(pgconn.CommandTag) error { begun = true; return nil })
 	full.QueuedQueries = append(full.QueuedQueries, b.QueuedQueries...)
-	full.Queue("COMMIT")
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("pipeline for tenant %s: %w", t.Slug, err)
 	}
 	defer conn.Release()
 	err = conn.SendBatch(ctx, full).Close()
-	if err != nil && !begun && ctx.Err() == nil {
+	if err != nil && !begun && ctx.Err() == nil && pgerr.Code(err) != pgerr.TenantGone {
 		// Nothing ran: pgx prepares a statement it has not seen on this
 		// connection before sending the batch, outside any binding, where
 		// the tenant's tables do not resolve. Run the batch in a bound
@@ -55,12 +66,9 @@ func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (e
 		return db.inTenant(ctx, conn, t, timeout, func(tx *Tx) error { return tx.SendBatch(ctx, requeue(b)).Close() })
 	}
 	if err != nil {
-		// The server skipped the rest up to COMMIT and left the transaction
-		// failed; end it here. A connection that cannot is closed by the
-		// pool on release, since it is not idle.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
-		defer cancel()
-		_, _ = conn.Exec(rctx, "ROLLBACK")
+		// The Sync rolled the transaction back. A connection left busy or
+		// in a transaction (cut off mid-read) is closed by the pool on
+		// release, never reused.
 		if cerr := ctx.Err(); cerr != nil && !begun {
 			// Cancelled before anything ran (pgx may have been preparing
 			// outside the binding): the cancellation is the cause.
@@ -69,6 +77,16 @@ func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (e
 		return fmt.Errorf("pipeline for tenant %s: %w", t.Slug, gone(t, err))
 	}
 	return nil
+}
+
+// enterAndBind is the binding query with the tenant's entry first, its
+// tenant id parameter number n: the entry runs before the settings (a
+// target list is evaluated in order), as the application's own role, and
+// stops the statement, and with it the transaction, when the tenant is
+// gone. Its lock is taken, and the tenant then checked with a snapshot of
+// its own, inside the function.
+func enterAndBind(bind string, n int) string {
+	return "SELECT public.tenantry_enter_tenant($" + strconv.Itoa(n) + "), " + strings.TrimPrefix(bind, "SELECT ")
 }
 
 // bindQuery is the binding as one parameterised statement, with the

@@ -174,7 +174,7 @@ func (db *DB) bindSQL(t *tenantry.Tenant, timeout time.Duration) (string, error)
 	var b strings.Builder
 	b.WriteString("BEGIN; SELECT public.tenantry_enter_tenant(")
 	b.WriteString(strconv.FormatInt(t.ID, 10))
-	b.WriteString("); SELECT set_config('search_path', ")
+	b.WriteString("), set_config('search_path', ")
 	b.WriteString(sqlquote.Literal(sqlquote.Ident(t.SchemaName) + ", public"))
 	b.WriteString(", true), set_config('tenantry.tenant_id', ")
 	b.WriteString(sqlquote.Literal(strconv.FormatInt(t.ID, 10)))

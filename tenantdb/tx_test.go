@@ -303,3 +303,22 @@ func TestPipelineIsBoundAndLeavesNothing(t *testing.T) {
 		})
 	}
 }
+
+func TestPipelineIsOneTransaction(t *testing.T) {
+	t.Parallel()
+	f := setup(t, nil)
+	ctx := context.Background()
+	var first, second int64
+	b := &pgx.Batch{}
+	b.Queue("SELECT txid_current()").QueryRow(func(r pgx.Row) error { return r.Scan(&first) })
+	b.Queue("INSERT INTO items (name) VALUES ('pipelined')")
+	b.Queue("SELECT txid_current()").QueryRow(func(r pgx.Row) error { return r.Scan(&second) })
+	if err := f.db.Pipeline(ctx, f.b, b); err != nil {
+		t.Fatal(err)
+	}
+	if first == 0 || first != second {
+		t.Errorf("the pipeline's statements ran in transactions %d and %d, want one", first, second)
+	}
+	f.assertItems(t, f.b, 2)
+	f.assertClean(t)
+}
