@@ -77,7 +77,7 @@ func TestOperatorMisuseGetsAClearMessage(t *testing.T) {
 func TestOperatorCommandsWithoutTheTableAreExplained(t *testing.T) {
 	url := setupCLI(t)
 	// A database migrated before the operators' migration existed.
-	if _, err := tenanttest.Pool(t, url).Exec(context.Background(), "DROP TABLE public.operators"); err != nil {
+	if _, err := tenanttest.Pool(t, url).Exec(context.Background(), "DROP TABLE public.operators CASCADE"); err != nil {
 		t.Fatal(err)
 	}
 	code, _, errOut := run(t, "operator", "list")
