@@ -29,25 +29,28 @@ import (
 
 // settings are read from the environment; see the README for each.
 type settings struct {
-	app           *appspec.App     // the application the binary runs
-	migrations    string           // TENANTRY_MIGRATIONS: a directory of the operator's SQL (shared/, tenant/)
-	databaseURL   string           // DATABASE_URL
-	listenURL     string           // TENANTRY_LISTEN_URL: a direct connection for LISTEN; default DATABASE_URL
-	addr          string           // TENANTRY_ADDR, default :8000
-	baseDomain    string           // TENANTRY_BASE_DOMAIN, default localhost
-	staticSchemas []string         // TENANTRY_STATIC_SCHEMAS, comma-separated; default main
-	disableRoles  bool             // TENANTRY_DISABLE_ROLES=1 turns the per-tenant role layer off
-	stateDir      string           // TENANTRY_DIR, default .tenantry
-	spares        int              // TENANTRY_SPARES, default 5: the spare schema pool's size
-	baseURL       string           // TENANTRY_BASE_URL, default http://<base domain>[:<port of addr>]
-	smtpURL       string           // TENANTRY_SMTP_URL; unset: mail goes to <stateDir>/outbox
-	exports       *export.Schedule // TENANTRY_EXPORT_DIR, _EVERY, _KEEP; nil: no scheduled exports
-	mailFrom      string           // TENANTRY_MAIL_FROM, default Tenantry <no-reply@<base domain>>
-	workers       int              // TENANTRY_WORKERS, default 10: jobs worked at once by serve and worker
-	poolHTTP      int              // TENANTRY_POOL_HTTP, default 10: connections for HTTP requests (serve, dev)
-	poolJobs      int              // TENANTRY_POOL_JOBS, default TENANTRY_WORKERS+4: connections for the jobs
-	pollOnly      bool             // TENANTRY_JOBS_POLL_ONLY=1: jobs poll instead of LISTEN (behind PgBouncer)
-	invalid       error            // the first malformed setting, reported by wire
+	app           *appspec.App // the application the binary runs
+	migrations    string       // TENANTRY_MIGRATIONS: a directory of the operator's SQL (shared/, tenant/)
+	databaseURL   string       // DATABASE_URL
+	listenURL     string       // TENANTRY_LISTEN_URL: a direct connection for LISTEN; default DATABASE_URL
+	addr          string       // TENANTRY_ADDR, default :8000
+	baseDomain    string       // TENANTRY_BASE_DOMAIN, default localhost
+	staticSchemas []string     // TENANTRY_STATIC_SCHEMAS, comma-separated; default main
+	disableRoles  bool         // TENANTRY_DISABLE_ROLES=1 turns the per-tenant role layer off
+	stateDir      string       // TENANTRY_DIR, default .tenantry
+	spares        int          // TENANTRY_SPARES, default 5: the spare schema pool's size
+	baseURL       string       // TENANTRY_BASE_URL, default http://<base domain>[:<port of addr>]
+	smtpURL       string       // TENANTRY_SMTP_URL; unset: mail goes to <stateDir>/outbox
+	mailFrom      string       // TENANTRY_MAIL_FROM, default Tenantry <no-reply@<base domain>>
+	workers       int          // TENANTRY_WORKERS, default 10: jobs worked at once by serve and worker
+	poolHTTP      int          // TENANTRY_POOL_HTTP, default 10: connections for HTTP requests (serve, dev)
+	poolJobs      int          // TENANTRY_POOL_JOBS, default TENANTRY_WORKERS+4: connections for the jobs
+	pollOnly      bool         // TENANTRY_JOBS_POLL_ONLY=1: jobs poll instead of LISTEN (behind PgBouncer)
+	invalid       error        // the first malformed setting, reported by wire
+
+	// exports is when and where scheduled exports go (TENANTRY_EXPORT_DIR,
+	// TENANTRY_EXPORT_EVERY, TENANTRY_EXPORT_KEEP); nil: none.
+	exports *export.Schedule
 }
 
 func (a *app) settings() settings {
