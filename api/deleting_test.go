@@ -34,7 +34,7 @@ func interruptDelete(t *testing.T, env *tenanttest.Env, slug string) {
 // requests 404, never 500 or 422: its tenant transactions are refused.
 func TestStaleServerAnswers404ForADeletingOrDeletedTenant(t *testing.T) {
 	t.Parallel()
-	env := tenanttest.Setup(t, nil)
+	env := tenanttest.Setup(t, withItems)
 	env.CreateTenant(t, "alpha")
 	env.CreateTenant(t, "beta")
 	stale := registry.New(env.Pool, &registry.Config{TTL: time.Hour, FallbackTTL: time.Hour})
@@ -42,7 +42,7 @@ func TestStaleServerAnswers404ForADeletingOrDeletedTenant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := api.NewHandler(&api.Config{Pool: env.Pool, Resolver: stale, DB: env.DB, Signer: signer})
+	h, err := api.NewHandler(&api.Config{Routes: itemRoutes, Pool: env.Pool, Resolver: stale, DB: env.DB, Signer: signer})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tenantry/tenantry"
 	"github.com/tenantry/tenantry/api"
+	"github.com/tenantry/tenantry/app"
 	"github.com/tenantry/tenantry/auth"
 	"github.com/tenantry/tenantry/tenantdb"
 	"github.com/tenantry/tenantry/tenanttest"
@@ -198,3 +199,16 @@ var (
 	withItems  = &tenanttest.Options{App: items.App()}
 	itemRoutes = []func(*api.Routes) error{items.Register}
 )
+
+// itemSets returns the items application's migration sets, for tests that
+// build their database or provisioner themselves.
+func itemSets(t *testing.T) app.Sets {
+	t.Helper()
+	sets, err := items.App().Sets(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sets
+}
+
+var ()

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"github.com/tenantry/tenantry/examples/items"
 	"log/slog"
 	"net"
 	"net/http"
@@ -103,7 +104,8 @@ func newOutageServer(t *testing.T, dbURL string) *outageServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	reg, prov := registry.New(pool, nil), provision.New(pool, nil)
+	reg := registry.New(pool, nil)
+	prov := provision.New(pool, &provision.Config{TenantMigrations: itemSets(t).Tenant, OwnerRole: items.App().Owner()})
 	_, err = prov.Create(context.Background(), provision.Request{Slug: "alpha", Name: "Alpha", Domain: "alpha.test",
 		Admin: &provision.Admin{Username: "owner", Email: "owner@alpha.test", Password: "owner-password"}})
 	if err != nil {
@@ -113,7 +115,7 @@ func newOutageServer(t *testing.T, dbURL string) *outageServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := api.NewHandler(&api.Config{Pool: pool, Resolver: reg, DB: tenantdb.New(pool, nil), Signer: signer,
+	h, err := api.NewHandler(&api.Config{Routes: itemRoutes, Pool: pool, Resolver: reg, DB: tenantdb.New(pool, nil), Signer: signer,
 		FallbackDomains: []string{"localhost"}, Logger: log, Provisioner: prov, Registry: reg})
 	if err != nil {
 		t.Fatal(err)
@@ -242,7 +244,7 @@ func (ot *outageTally) downAnswers() int {
 
 func TestDatabaseRestartIs503WithRetryAfterThenRecovers(t *testing.T) {
 	pc := startPrivateCluster(t)
-	db, err := scratchdb.Create(t.Context(), pc.c.URL("postgres"), scratchdb.Options{Prefix: "outage_"})
+	db, err := scratchdb.Create(t.Context(), pc.c.URL("postgres"), scratchdb.Options{Prefix: "outage_", Shared: itemSets(t).Shared})
 	if err != nil {
 		t.Fatal(err)
 	}

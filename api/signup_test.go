@@ -21,6 +21,7 @@ import (
 	"github.com/tenantry/tenantry/provision"
 	"github.com/tenantry/tenantry/signup"
 	"github.com/tenantry/tenantry/tenanttest"
+	"github.com/tenantry/tenantry/tenanttest/smtptest"
 )
 
 // signupFixture is the server with signup on the base domain example.test,
@@ -28,7 +29,7 @@ import (
 // server the test started, and a spare pool of one.
 type signupFixture struct {
 	*apiFixture
-	smtp        *tenanttest.SMTPServer
+	smtp        *smtptest.Server
 	provisioner *provision.Provisioner
 }
 
@@ -43,13 +44,13 @@ func newSignupFixture(t *testing.T) *signupFixture {
 func newSignupFixtureWith(t *testing.T, limits signup.Limits) *signupFixture {
 	t.Helper()
 	env := tenanttest.Setup(t, withItems)
-	smtp := tenanttest.StartSMTP(t)
+	smtp := smtptest.Start(t)
 	sender, err := mail.New(mail.Config{URL: smtp.URL, From: "Tenantry <no-reply@example.test>"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var j *jobs.Jobs
-	prov := provision.New(env.Pool, &provision.Config{Spares: 1,
+	prov := provision.New(env.Pool, &provision.Config{Spares: 1, TenantMigrations: env.Sets.Tenant, OwnerRole: items.App().Owner(),
 		OnClaim: func(ctx context.Context, tx pgx.Tx, _ provision.Claim) error { return j.EnqueueRefill(ctx, tx) }})
 	if _, err := prov.Refill(context.Background()); err != nil {
 		t.Fatal(err)

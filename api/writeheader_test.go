@@ -40,7 +40,7 @@ func (l smallBufferListener) Accept() (net.Conn, error) {
 // ended with.
 func TestResponseCutShortByTheClientWritesItsHeaderOnce(t *testing.T) {
 	t.Parallel()
-	env := tenanttest.Setup(t, nil)
+	env := tenanttest.Setup(t, withItems)
 	alpha := env.CreateTenant(t, "alpha")
 	var owner *auth.User
 	err := env.DB.InTenant(context.Background(), alpha, func(tx *tenantdb.Tx) error {
@@ -50,7 +50,7 @@ func TestResponseCutShortByTheClientWritesItsHeaderOnce(t *testing.T) {
 			Password: "cutter-password", Role: auth.RoleOwner}); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "INSERT INTO items (title, description) SELECT 'item ' || i, repeat('x', 10000) FROM generate_series(1, 100) i")
+		_, err = tx.Exec(ctx, "INSERT INTO items (name, description) SELECT 'item ' || i, repeat('x', 10000) FROM generate_series(1, 100) i")
 		return err
 	})
 	if err != nil {
@@ -65,7 +65,7 @@ func TestResponseCutShortByTheClientWritesItsHeaderOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := &lockedBuffer{}
-	h, err := api.NewHandler(&api.Config{Pool: env.Pool, Resolver: env.Registry, DB: env.DB, Signer: signer,
+	h, err := api.NewHandler(&api.Config{Routes: itemRoutes, Pool: env.Pool, Resolver: env.Registry, DB: env.DB, Signer: signer,
 		Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)

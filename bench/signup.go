@@ -37,7 +37,7 @@ type SignupResult struct {
 type SignupMode struct {
 	Name   string // "spare pool" or "cold"
 	Verify Stats  // POST /api/signup/verify/ on the base domain
-	First  Stats  // GET /api/items/ on the tenant's host with the new token
+	First  Stats  // GET /api/profile/ on the tenant's host with the new token
 	Total  Stats  // from sending the verification to the first answer
 }
 
@@ -163,7 +163,7 @@ func postVerify(ctx context.Context, client *http.Client, token string) (*verifi
 }
 
 func firstRequest(ctx context.Context, client *http.Client, v *verified) error {
-	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+v.Tenant.Domain+"/api/items/", nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+v.Tenant.Domain+"/api/profile/", nil)
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func firstRequest(ctx context.Context, client *http.Client, v *verified) error {
 }
 
 func (r *SignupResult) print(out io.Writer) {
-	fmt.Fprintf(out, "\nSignup end to end over HTTP: verify (provisions a %d-table tenant app, returns tokens), then the first authenticated GET /api/items/\n", r.Tables)
+	fmt.Fprintf(out, "\nSignup end to end over HTTP: verify (provisions a %d-table tenant app, returns tokens), then the first authenticated GET /api/profile/\n", r.Tables)
 	t := newTable(out)
 	t.row("path", "verify p50", "verify p90", "first request p50", "total p50", "total p90", "n")
 	for _, m := range r.Modes {

@@ -23,7 +23,7 @@ func TestSignupMeasuresBothPaths(t *testing.T) {
 			t.Errorf("%s: %+v", m.Name, m)
 		}
 	}
-	if !strings.Contains(out.String(), "first authenticated GET /api/items/") {
+	if !strings.Contains(out.String(), "first authenticated GET /api/profile/") {
 		t.Errorf("output lacks its description:\n%s", out.String())
 	}
 }

@@ -15,9 +15,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantry/tenantry/examples/items"
 	"github.com/tenantry/tenantry/jobs"
 	"github.com/tenantry/tenantry/tenantdb"
 	"github.com/tenantry/tenantry/tenanttest"
+	"github.com/tenantry/tenantry/tenanttest/smtptest"
 )
 
 // TestHungMailServerLeavesHTTPServing runs "tenantry serve" with its
@@ -29,7 +31,7 @@ func TestHungMailServerLeavesHTTPServing(t *testing.T) {
 	url := setupCLI(t)
 	mustRun(t, "migrate")
 	mustRun(t, "demo")
-	hung := tenanttest.StartHungSMTP(t)
+	hung := smtptest.StartHung(t)
 	const stuck = 12
 	_, lines := startTenantry(t, []string{"TENANTRY_ADDR=127.0.0.1:0", "TENANTRY_SMTP_URL=" + hung.URL,
 		"TENANTRY_WORKERS=" + fmt.Sprint(stuck), "TENANTRY_SPARES=0",
@@ -135,7 +137,7 @@ func TestKilledWorkersJobsAreRescued(t *testing.T) {
 	mustRun(t, "demo")
 	ctx := context.Background()
 	pool := tenanttest.Pool(t, url)
-	hung := tenanttest.StartHungSMTP(t)
+	hung := smtptest.StartHung(t)
 
 	// The refill deletes from the fleet summary after taking the spare
 	// pool's lock: a SHARE lock held here makes it wait.
@@ -169,7 +171,7 @@ func TestKilledWorkersJobsAreRescued(t *testing.T) {
 	if err := blocker.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
-	smtp := tenanttest.StartSMTP(t)
+	smtp := smtptest.Start(t)
 	startRescuer(t, pool, smtp.URL)
 	smtp.WaitFor(t, "demo@school1.example.com", jobWait, "Welcome to")
 	waitLong(t, "every job completed", func() bool {
@@ -220,9 +222,13 @@ func queueRefill(t *testing.T, pool *pgxpool.Pool) {
 // killed one's leadership expires.
 func startRescuer(t *testing.T, pool *pgxpool.Pool, smtpURL string) {
 	t.Helper()
-	s := (&app{getenv: os.Getenv, lookupEnv: os.LookupEnv}).settings()
+	s := (&app{spec: items.App(), getenv: os.Getenv, lookupEnv: os.LookupEnv}).settings()
 	s.smtpURL = smtpURL
-	d := &deps{settings: s}
+	sets, err := s.app.Sets(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &deps{settings: s, sets: sets}
 	m, err := mailer(s, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantry/tenantry/migrate"
-	"github.com/tenantry/tenantry/migrations"
 	"github.com/tenantry/tenantry/provision"
 	"github.com/tenantry/tenantry/tenanttest"
 )
@@ -92,12 +91,12 @@ func TestMigrateSIGKILLedLeavesEverySchemaWhole(t *testing.T) {
 		killLater(t, p, pool, app, killDelay(i))
 		waitSessionsGone(t, pool, app)
 		checkSchemasWhole(t, pool, names)
-		t.Logf("kill after %s: %d of %d schemas migrated", killDelay(i), countAt(t, pool, names, migrations.Tenant().Latest()), len(names))
+		t.Logf("kill after %s: %d of %d schemas migrated", killDelay(i), countAt(t, pool, names, tenantLevel(t)), len(names))
 	}
 	if out := mustRun(t, "migrate", "-ss"); !strings.Contains(out, "0 failed") {
 		t.Errorf("the last run said %q", out)
 	}
-	latest := migrations.Tenant().Latest()
+	latest := tenantLevel(t)
 	for _, name := range names {
 		if top, _, summary := schemaVersions(t, pool, name); top != latest || summary != latest {
 			t.Errorf("%s after the last run: ledger %d, summary %d; want %d", name, top, summary, latest)
@@ -122,7 +121,7 @@ func makeNewSchema(t *testing.T, pool *pgxpool.Pool, schema string) {
 	t.Helper()
 	ctx := context.Background()
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		_, err := migrations.Tenant().Apply(ctx, tx, schema, &migrate.Options{CreateSchema: true})
+		_, err := testTenantSet(t).Apply(ctx, tx, schema, &migrate.Options{CreateSchema: true})
 		return err
 	})
 	if err != nil {
@@ -166,7 +165,7 @@ func checkSchemasWhole(t *testing.T, pool *pgxpool.Pool, names []string) {
 		}
 		return c
 	}
-	old, latest := migrations.Tenant().Latest()-2, migrations.Tenant().Latest()
+	old, latest := oldLevel(), tenantLevel(t)
 	want := map[int]string{old: catalog("ref_old"), latest: catalog("ref_new")}
 	for _, name := range names {
 		top, rows, summary := schemaVersions(t, pool, name)

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantry/tenantry/examples/items"
 	"github.com/tenantry/tenantry/migrate"
 	"github.com/tenantry/tenantry/migrations"
 )
@@ -94,6 +95,26 @@ func oldTenantSet(t *testing.T) *migrate.Set {
 	return set
 }
 
+// tenantLevel is the level of a schema the test application's tenant set
+// has fully migrated: Tenantry's line and the items line.
+func tenantLevel(t *testing.T) int {
+	t.Helper()
+	return testTenantSet(t).Latest()
+}
+
+// testTenantSet is the tenant set of the application the tests run.
+func testTenantSet(t *testing.T) *migrate.Set {
+	t.Helper()
+	sets, err := items.App().Sets(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sets.Tenant
+}
+
+// oldLevel is the level of a schema made by oldTenantSet.
+func oldLevel() int { return migrations.Tenant().Latest() - 2 }
+
 // makeOldSchemas creates the schemas with the old tenant set.
 func makeOldSchemas(t *testing.T, pool *pgxpool.Pool, names []string) {
 	t.Helper()
@@ -115,8 +136,10 @@ func makeOldSchemas(t *testing.T, pool *pgxpool.Pool, names []string) {
 func schemaVersions(t *testing.T, pool *pgxpool.Pool, schema string) (top, rows, summary int) {
 	t.Helper()
 	ctx := context.Background()
-	err := pool.QueryRow(ctx, "SELECT coalesce(max(version), 0), count(*) FROM "+
-		pgx.Identifier{schema, "tenantry_migrations"}.Sanitize()).Scan(&top, &rows)
+	// The level is the sum of each line's highest version (see migrate.Set).
+	err := pool.QueryRow(ctx, "SELECT coalesce(sum(top), 0)::int, coalesce(sum(n), 0)::int FROM "+
+		"(SELECT max(version) AS top, count(*) AS n FROM "+
+		pgx.Identifier{schema, "tenantry_migrations"}.Sanitize()+" GROUP BY line) AS lines").Scan(&top, &rows)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func TestExecInterruptedStopsStartingSchemas(t *testing.T) {
 	f := newFleet(t, env.Pool)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	report, err := f.Exec(ctx, selectSchemas(t, f, fleet.Selector{Dynamic: true}), "INSERT INTO items (title) VALUES ('x')",
+	report, err := f.Exec(ctx, selectSchemas(t, f, fleet.Selector{Dynamic: true}), "INSERT INTO items (name) VALUES ('x')",
 		&fleet.Options{Parallel: 1, Progress: func(done, _ int, _ fleet.Result) {
 			if done == 1 {
 				cancel()

@@ -31,7 +31,7 @@ type receiptWorker struct {
 func (w *receiptWorker) Work(ctx context.Context, job *river.Job[receiptArgs]) error {
 	var title string
 	err := jobs.InTenant(ctx, func(tx *tenantdb.Tx) error {
-		return tx.QueryRow(ctx, "SELECT title FROM items WHERE id = $1", job.Args.ItemID).Scan(&title)
+		return tx.QueryRow(ctx, "SELECT name FROM items WHERE id = $1", job.Args.ItemID).Scan(&title)
 	})
 	if err != nil {
 		return fmt.Errorf("read item %d: %w", job.Args.ItemID, err)

@@ -146,7 +146,14 @@ func (c *client) createInvalid(ctx context.Context) {
 	t := c.tenant()
 	bodies := invalidItems(t.marker)
 	b := bodies[c.rng.IntN(len(bodies))]
-	c.call(ctx, "create_invalid", t, request{method: http.MethodPost, path: "/api/items/", role: c.role(), body: b.body}, b.status)
+	role := c.role()
+	want := []int{b.status}
+	if !auth.DefaultPolicy.Allows(role, auth.DataWrite) {
+		// A role that may not write learns either: the body's checks and
+		// the permission's come in the order the route declares them.
+		want = append(want, http.StatusForbidden)
+	}
+	c.call(ctx, "create_invalid", t, request{method: http.MethodPost, path: "/api/items/", role: role, body: b.body}, want...)
 }
 
 // staleIfMatch reads an item, changes it with its ETag, and changes it

@@ -44,7 +44,7 @@ func readLoop(env *tenanttest.Env, ten *tenantry.Tenant, stop <-chan struct{}) (
 // a tenant with 2,000 tables takes.
 func TestDeleteOfThousandsOfTablesFitsTheLockTable(t *testing.T) {
 	admin := tenanttest.StartCluster(t, map[string]string{"max_connections": "100"})
-	env := tenanttest.Setup(t, &tenanttest.Options{AdminURL: admin, NonSuperuser: true})
+	env := tenanttest.Setup(t, withItems(&tenanttest.Options{AdminURL: admin, NonSuperuser: true}))
 	ctx := context.Background()
 	keep := env.CreateTenant(t, "keep")
 	bigs := make([]*tenantry.Tenant, 4)
@@ -185,7 +185,7 @@ func TestDeleteDropsEveryKindOfObject(t *testing.T) {
 	for _, login := range logins {
 		t.Run(login.name, func(t *testing.T) {
 			t.Parallel()
-			env := tenanttest.Setup(t, login.opts)
+			env := tenanttest.Setup(t, withItems(login.opts))
 			keep := env.CreateTenant(t, "keep")
 			ten := env.CreateTenant(t, "acme")
 			makeObjects(t, env, ten.SchemaName)
@@ -250,7 +250,7 @@ func makeObjects(t *testing.T, env *tenanttest.Env, schema string) {
 // refused.
 func TestDeleteWaitsForTheTenantsTransactionsInProgress(t *testing.T) {
 	t.Parallel()
-	env := tenanttest.Setup(t, nil)
+	env := tenanttest.Setup(t, withItems(nil))
 	ctx := context.Background()
 	ten := env.CreateTenant(t, "acme")
 	tenanttest.AddTables(t, env.Pool, ten.SchemaName, 10)

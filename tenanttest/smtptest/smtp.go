@@ -1,4 +1,4 @@
-package tenanttest
+package smtptest
 
 import (
 	"bytes"
@@ -20,9 +20,9 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// SMTPServer is a real SMTP server on loopback that keeps every message it
+// Server is a real SMTP server on loopback that keeps every message it
 // accepts, for tests that check what the product sends over SMTP.
-type SMTPServer struct {
+type Server struct {
 	// URL is the server's address for mail.Config.URL, e.g.
 	// smtp://127.0.0.1:40123?tls=none.
 	URL string
@@ -50,15 +50,15 @@ func (r Received) Parse(t testing.TB) *mail.Message {
 	return m
 }
 
-// StartSMTP starts an SMTP server on 127.0.0.1 that accepts all mail, and
+// Start starts an SMTP server on 127.0.0.1 that accepts all mail, and
 // stops it when t ends.
-func StartSMTP(t testing.TB) *SMTPServer {
+func Start(t testing.TB) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("tenanttest: listen for SMTP: %v", err)
+		t.Fatalf("smtptest: listen for SMTP: %v", err)
 	}
-	s := &SMTPServer{URL: "smtp://" + ln.Addr().String() + "?tls=none", arrived: make(chan struct{})}
+	s := &Server{URL: "smtp://" + ln.Addr().String() + "?tls=none", arrived: make(chan struct{})}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{server: s}, nil }))
 	srv.Domain = "localhost"
 	srv.ReadTimeout = 10 * time.Second
@@ -77,7 +77,7 @@ func StartSMTP(t testing.TB) *SMTPServer {
 }
 
 // Messages returns the messages received so far.
-func (s *SMTPServer) Messages() []Received {
+func (s *Server) Messages() []Received {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Received(nil), s.messages...)
@@ -85,7 +85,7 @@ func (s *SMTPServer) Messages() []Received {
 
 // WaitFor waits up to timeout for a message to address whose data contains
 // every one of substrings, and returns it; it fails t when none comes.
-func (s *SMTPServer) WaitFor(t testing.TB, address string, timeout time.Duration, substrings ...string) Received {
+func (s *Server) WaitFor(t testing.TB, address string, timeout time.Duration, substrings ...string) Received {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -102,7 +102,7 @@ func (s *SMTPServer) WaitFor(t testing.TB, address string, timeout time.Duration
 		select {
 		case <-arrived:
 		case <-ctx.Done():
-			t.Fatalf("tenanttest: no mail to %s containing %q within %s; received %d messages", address, substrings, timeout, len(s.Messages()))
+			t.Fatalf("smtptest: no mail to %s containing %q within %s; received %d messages", address, substrings, timeout, len(s.Messages()))
 		}
 	}
 }
@@ -197,7 +197,7 @@ func textPart(contentType, encoding string, body io.Reader) (string, error) {
 	return string(b), err
 }
 
-func (s *SMTPServer) add(m Received) {
+func (s *Server) add(m Received) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.messages = append(s.messages, m)
@@ -207,7 +207,7 @@ func (s *SMTPServer) add(m Received) {
 
 // smtpSession collects one message at a time.
 type smtpSession struct {
-	server *SMTPServer
+	server *Server
 	from   string
 	to     []string
 }

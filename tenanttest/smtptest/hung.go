@@ -1,4 +1,4 @@
-package tenanttest
+package smtptest
 
 import (
 	"errors"
@@ -8,10 +8,10 @@ import (
 	"time"
 )
 
-// HungSMTP is a mail server that has hung: it accepts TCP connections on
+// Hung is a mail server that has hung: it accepts TCP connections on
 // loopback and never says a word, so a client waits for its greeting until
 // its own timeout. For tests of what waits on mail.
-type HungSMTP struct {
+type Hung struct {
 	// URL is the server's address for mail.Config.URL, e.g.
 	// smtp://127.0.0.1:40123?tls=none.
 	URL string
@@ -20,15 +20,15 @@ type HungSMTP struct {
 	conns []net.Conn
 }
 
-// StartHungSMTP starts a HungSMTP on 127.0.0.1, and closes it and every
+// StartHung starts a Hung on 127.0.0.1, and closes it and every
 // connection it holds when t ends.
-func StartHungSMTP(t testing.TB) *HungSMTP {
+func StartHung(t testing.TB) *Hung {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("tenanttest: listen for the hung SMTP server: %v", err)
+		t.Fatalf("smtptest: listen for the hung SMTP server: %v", err)
 	}
-	s := &HungSMTP{URL: "smtp://" + ln.Addr().String() + "?tls=none"}
+	s := &Hung{URL: "smtp://" + ln.Addr().String() + "?tls=none"}
 	done := make(chan struct{})
 	go func() { defer close(done); s.accept(ln) }()
 	t.Cleanup(func() {
@@ -44,7 +44,7 @@ func StartHungSMTP(t testing.TB) *HungSMTP {
 }
 
 // accept holds every connection open, unanswered, until ln is closed.
-func (s *HungSMTP) accept(ln net.Listener) {
+func (s *Hung) accept(ln net.Listener) {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -59,7 +59,7 @@ func (s *HungSMTP) accept(ln net.Listener) {
 // Open returns how many connections are open: accepted, and not closed by
 // the client. It reads from each, which waits for nothing: a connection
 // the client closed reads EOF at once.
-func (s *HungSMTP) Open() int {
+func (s *Hung) Open() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	open := s.conns[:0]
