@@ -12,10 +12,13 @@ run: deps build
 ## test: formatting, vet and the whole test suite against real PostgreSQL, the
 ## isolation tests also through a real PgBouncer (transaction pooling), which
 ## must then be installed: TENANTRY_REQUIRE_PGBOUNCER=0 skips those instead;
+## the console's browser tests drive Debian's chromium: TENANTRY_REQUIRE_BROWSER=0
+## skips them where it is missing (screenshots go to artefacts/, git-ignored);
 ## and the OpenAPI document is linted with Redocly's CLI, installed from npm
 ## into .tools/: TENANTRY_REQUIRE_REDOCLY=0 skips that where npm is missing
 test: export TENANTRY_REQUIRE_PGBOUNCER ?= 1
 test: export TENANTRY_REQUIRE_REDOCLY ?= 1
+test: export TENANTRY_REQUIRE_BROWSER ?= 1
 test: deps check
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantry/tenantry/auth"
@@ -61,6 +62,14 @@ type Config struct {
 	// (/api/signup/ and its HTML pages) and join requests and email domains
 	// on tenant hosts. Without it, none of these is served (404). Default nil.
 	Signup *signup.Service
+	// Console serves the web console (package console) at /admin/ on every
+	// host: the tenant console on tenant hosts, the platform console on the
+	// fallback domains; a tenant host's / then redirects to it. Default
+	// nil: none of these is served (404).
+	Console http.Handler
+	// Docs renders the OpenAPI document as the page /api/docs on every
+	// host (console.APIDocs). Default nil: 404.
+	Docs func(openapi []byte) (http.Handler, error)
 }
 
 // NewHandler returns the server's handler.
@@ -84,9 +93,11 @@ func NewHandler(cfg *Config) (http.Handler, error) {
 	s := &server{cfg: c, log: c.Logger, appMux: http.NewServeMux()}
 	s.appMux.HandleFunc("/", notFound)
 	rest := http.NewServeMux()
-	if _, err := s.newREST(rest); err != nil {
+	humaAPI, err := s.newREST(rest)
+	if err != nil {
 		return nil, err
 	}
+	s.oapi = humaAPI.OpenAPI()
 	rest.HandleFunc("/", notAllowed(rest))
 	s.rest = trimSlash(rest)
 	tenantRoutes := tenanthttp.Middleware(c.Resolver, &tenanthttp.Config{
@@ -99,6 +110,9 @@ func NewHandler(cfg *Config) (http.Handler, error) {
 	root.HandleFunc("GET /healthz", s.healthz)
 	root.HandleFunc("GET /readyz", s.readyz)
 	root.Handle("GET "+OpenAPIPath, s.rest)
+	if err := s.mountDocs(root); err != nil {
+		return nil, err
+	}
 	root.Handle("/", tenantRoutes)
 	return s.logRequests(recoverPanics(s.log, limitBody(root))), nil
 }
@@ -108,6 +122,7 @@ type server struct {
 	log    *slog.Logger
 	rest   http.Handler   // the huma operations
 	appMux *http.ServeMux // the application's plain handlers on tenant hosts
+	oapi   *huma.OpenAPI  // the document of every operation, for /api/docs
 }
 
 // tenantRoutes routes requests already resolved to an active tenant: the
@@ -118,6 +133,7 @@ func (s *server) tenantRoutes() http.Handler {
 	mux.HandleFunc("/api/signup/", notFound)
 	mux.Handle("/api/", s.rest)
 	mux.Handle("/", s.appMux)
+	s.mountConsole(mux)
 	return mux
 }
 

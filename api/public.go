@@ -32,6 +32,10 @@ func (s *server) public(w http.ResponseWriter, r *http.Request) {
 		s.rest.ServeHTTP(w, r)
 		return
 	}
+	if s.cfg.Console != nil && under(p, "/admin") {
+		s.cfg.Console.ServeHTTP(w, r)
+		return
+	}
 	page := []byte(publicPage)
 	switch strings.TrimRight(p, "/") {
 	case "":

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tenantry/tenantry/api"
 	"github.com/tenantry/tenantry/auth"
+	"github.com/tenantry/tenantry/console"
 	"github.com/tenantry/tenantry/jobs"
 )
 
@@ -71,6 +72,12 @@ type App struct {
 	// with a Schema function also run per selected schema under "run".
 	// Default none.
 	Commands []Command
+	// Console declares the application's sections of the web console on
+	// tenant hosts (/admin/<path>/): lists with search and paging, and
+	// forms to create, edit and delete, each section behind the
+	// permissions it names. Default none: the console has Tenantry's own
+	// pages (users, join requests, audit log, profile).
+	Console []console.Section
 	// Without leaves out built-in endpoint groups the application does not
 	// want (api.PartSignup, api.PartAudit, ...). Tokens are always served.
 	// Default none left out.

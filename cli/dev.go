@@ -190,6 +190,8 @@ func (a *app) printBanner(s settings, addr net.Addr) {
 		fmt.Fprintf(w, "  tenant %-8s http://%s.%s:%s/api/tenant/\n", dt.slug, dt.slug, s.baseDomain, port)
 	}
 	fmt.Fprintf(w, "  sign up         http://%s:%s/ (a new tenant at <company>.%s)\n", s.baseDomain, port, s.baseDomain)
+	fmt.Fprintf(w, "  console         http://%s.%s:%s/admin/ (operators: http://%s:%s/admin/), API docs at /api/docs\n",
+		demoTenants[0].slug, s.baseDomain, port, s.baseDomain, port)
 	if s.smtpURL == "" {
 		fmt.Fprintf(w, "  mail            written to %s (links are logged too; set TENANTRY_SMTP_URL to send)\n",
 			filepath.Join(s.stateDir, "outbox"))

@@ -73,10 +73,14 @@ func (a *app) serve(ctx context.Context, d *deps, log *slog.Logger, ready func(n
 	if err != nil {
 		return err
 	}
-	h, err := api.NewHandler(&api.Config{Pool: d.pool, Resolver: d.registry, DB: d.db, Signer: signer,
+	cfg := &api.Config{Pool: d.pool, Resolver: d.registry, DB: d.db, Signer: signer,
 		Policy: d.policy, MemberRole: a.spec.Member(), Shared: d.sets.Shared, Routes: a.routes(), Without: a.spec.Without,
 		FallbackDomains: a.fallbackDomains(d.settings), Logger: log,
-		Provisioner: d.provisioner, Registry: d.registry, Signup: signups})
+		Provisioner: d.provisioner, Registry: d.registry, Signup: signups}
+	if err := a.addConsole(cfg, d); err != nil {
+		return usagef("%s: %v", a.spec.CommandName(), err)
+	}
+	h, err := api.NewHandler(cfg)
 	if err != nil {
 		return usagef("%s: %v", a.spec.CommandName(), err)
 	}

@@ -11,6 +11,10 @@
 # port of their own; the package's system service is stopped and disabled
 # so that nothing is left listening on 6432.
 #
+# Chromium (Debian's chromium) drives the web console's browser tests:
+# without it and without root, the script warns and goes on, unless
+# TENANTRY_REQUIRE_BROWSER=1 (set by `make test`), when it fails.
+#
 # It also installs Redocly's CLI, the OpenAPI linter the tests run, from
 # the npm registry into .tools/ (install-redocly.sh). Without npm it warns
 # and goes on, unless TENANTRY_REQUIRE_REDOCLY=1 (set by `make test`), when
@@ -40,9 +44,14 @@ have_pgbouncer() {
 	command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || [ -x /usr/local/sbin/pgbouncer ]
 }
 
+have_chromium() {
+	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null
+}
+
 missing=()
 have_postgres || missing+=(postgresql)
 have_pgbouncer || missing+=(pgbouncer)
+have_chromium || missing+=(chromium)
 if [ ${#missing[@]} = 0 ]; then exit 0; fi
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
@@ -51,10 +60,19 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
 		echo "or point the tests at a server with TENANTRY_TEST_DATABASE_URL." >&2
 		exit 1
 	fi
-	echo "PgBouncer is missing: install it (Debian/Ubuntu: sudo apt-get install pgbouncer) to run the tests through it." >&2
-	if [ "${TENANTRY_REQUIRE_PGBOUNCER:-}" = 1 ]; then
-		echo "TENANTRY_REQUIRE_PGBOUNCER=1 (make test sets it): the PgBouncer tests would fail; set it to 0 to skip them." >&2
-		exit 1
+	if ! have_chromium; then
+		echo "Chromium is missing: install it (Debian/Ubuntu: sudo apt-get install chromium) to run the console's browser tests." >&2
+		if [ "${TENANTRY_REQUIRE_BROWSER:-}" = 1 ]; then
+			echo "TENANTRY_REQUIRE_BROWSER=1 (make test sets it): the browser tests would fail; set it to 0 to skip them." >&2
+			exit 1
+		fi
+	fi
+	if ! have_pgbouncer; then
+		echo "PgBouncer is missing: install it (Debian/Ubuntu: sudo apt-get install pgbouncer) to run the tests through it." >&2
+		if [ "${TENANTRY_REQUIRE_PGBOUNCER:-}" = 1 ]; then
+			echo "TENANTRY_REQUIRE_PGBOUNCER=1 (make test sets it): the PgBouncer tests would fail; set it to 0 to skip them." >&2
+			exit 1
+		fi
 	fi
 	exit 0
 fi
@@ -83,3 +101,4 @@ if [[ " ${missing[*]} " == *" pgbouncer "* ]]; then
 fi
 have_postgres
 have_pgbouncer
+have_chromium

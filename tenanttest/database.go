@@ -2,6 +2,7 @@ package tenanttest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -31,14 +32,22 @@ type Options struct {
 // sets returns the migration sets of opts.App, or Tenantry's own.
 func (opts *Options) sets(t testing.TB) app.Sets {
 	t.Helper()
+	sets, err := opts.appSets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sets
+}
+
+func (opts *Options) appSets() (app.Sets, error) {
 	if opts == nil || opts.App == nil {
-		return app.Sets{Shared: migrations.Shared(), Tenant: migrations.Tenant()}
+		return app.Sets{Shared: migrations.Shared(), Tenant: migrations.Tenant()}, nil
 	}
 	sets, err := opts.App.Sets(nil)
 	if err != nil {
-		t.Fatalf("tenanttest: application %s: %v", opts.App.Name, err)
+		return app.Sets{}, fmt.Errorf("tenanttest: application %s: %w", opts.App.Name, err)
 	}
-	return sets
+	return sets, nil
 }
 
 // NewDatabase creates a database migrated with the shared set (of

@@ -31,8 +31,11 @@ type Env struct {
 func Setup(t testing.TB, opts *Options) *Env {
 	t.Helper()
 	url := NewDatabase(t, opts)
-	pool := Pool(t, url)
-	sets := opts.sets(t)
+	return wire(url, Pool(t, url), opts.sets(t), opts)
+}
+
+// wire builds the Env of a database at url.
+func wire(url string, pool *pgxpool.Pool, sets app.Sets, opts *Options) *Env {
 	pcfg := &provision.Config{TenantMigrations: sets.Tenant}
 	if opts != nil && opts.App != nil {
 		pcfg.OwnerRole = opts.App.Owner()
@@ -51,12 +54,21 @@ func Setup(t testing.TB, opts *Options) *Env {
 // owner "owner" (password "owner-password"), failing t on error.
 func (e *Env) CreateTenant(t testing.TB, slug string) *tenantry.Tenant {
 	t.Helper()
-	ten, err := e.Provisioner.Create(context.Background(), provision.Request{
+	ten, err := e.NewTenant(context.Background(), slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ten
+}
+
+// NewTenant is CreateTenant returning its error, for Example functions.
+func (e *Env) NewTenant(ctx context.Context, slug string) (*tenantry.Tenant, error) {
+	ten, err := e.Provisioner.Create(ctx, provision.Request{
 		Slug: slug, Name: "Tenant " + slug, Domain: slug + ".test",
 		Admin: &provision.Admin{Username: "owner", Email: fmt.Sprintf("owner@%s.test", slug), Password: "owner-password"},
 	})
 	if err != nil {
-		t.Fatalf("create tenant %s: %v", slug, err)
+		return nil, fmt.Errorf("create tenant %s: %w", slug, err)
 	}
-	return ten
+	return ten, nil
 }

@@ -27,6 +27,7 @@ var server struct {
 // was started. It exits the process with the tests' status.
 func Main(m *testing.M) {
 	code := m.Run()
+	runExitHooks()
 	if server.cluster != nil {
 		if err := server.cluster.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "tenanttest: stop cluster:", err)

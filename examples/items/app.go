@@ -5,6 +5,7 @@ import (
 	"io/fs"
 
 	"github.com/tenantry/tenantry/app"
+	"github.com/tenantry/tenantry/console"
 	"github.com/tenantry/tenantry/jobs"
 	"github.com/tenantry/tenantry/migrate"
 )
@@ -33,6 +34,7 @@ func App() *app.App {
 		Routes:           Register,
 		Seeds:            []jobs.SeedFunc{SeedWelcomeItem},
 		Demo:             Demo,
+		Console:          []console.Section{ConsoleSection()},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 
 	"github.com/tenantry/tenantry/app"
+	"github.com/tenantry/tenantry/console"
 	"github.com/tenantry/tenantry/jobs"
 )
 
@@ -38,5 +39,6 @@ func App() *app.App {
 		Seeds:            []jobs.SeedFunc{SeedExampleBorrower},
 		Demo:             Demo,
 		Commands:         Commands(),
+		Console:          []console.Section{LoansSection()},
 	}
 }
