@@ -71,6 +71,7 @@ func TestExportAndImportMisuseGetsAClearMessage(t *testing.T) {
 		{"import of a missing file", []string{"tenant", "import", filepath.Join(dir, "none"), "--slug", "b"}, "not a readable archive"},
 		{"import under a taken slug", []string{"tenant", "import", file, "--slug", "acme"}, "already exists"},
 		{"import with a taken domain", []string{"tenant", "import", file, "--slug", "b", "--domain", "acme.example.com"}, "domain already in use"},
+		{"import keeping the original's domains", []string{"tenant", "import", file, "--slug", "b", "--keep-domains"}, "domain already in use"},
 		{"import with a bad slug", []string{"tenant", "import", file, "--slug", "Bad-Slug"}, "invalid slug"},
 		{"import of a truncated archive", []string{"tenant", "import", truncated, "--slug", "b"}, "damaged or altered"},
 		{"import of an altered archive", []string{"tenant", "import", flipped, "--slug", "b"}, "damaged or altered"},

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantry/tenantry"
+	"github.com/tenantry/tenantry/internal/pgerr"
 	"github.com/tenantry/tenantry/internal/sqlquote"
 	"github.com/tenantry/tenantry/migrate"
 )
@@ -130,7 +132,7 @@ func (e *Exporter) restoreRows(ctx context.Context, tx pgx.Tx, t *tenantry.Tenan
 			return fmt.Errorf("the archive holds rows of public.%s, which this database lacks", table)
 		}
 		if err := insertShared(ctx, tx, table, t.ID, rows); err != nil {
-			return err
+			return sharedError(table, err)
 		}
 	}
 	return nil
@@ -156,4 +158,13 @@ func tableExists(ctx context.Context, tx pgx.Tx, table string) bool {
 	var ok bool
 	err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", sqlquote.Ident("public", table)).Scan(&ok)
 	return err == nil && ok
+}
+
+// sharedError translates a taken domain or email domain.
+func sharedError(table string, err error) error {
+	if (table == domainsTable || table == emailDomainsTable) && pgerr.Code(err) == pgerr.UniqueViolation {
+		return fmt.Errorf("restore the archive's %s (--keep-domains): one belongs to another tenant, the original perhaps: %w",
+			strings.ReplaceAll(table, "_", " "), tenantry.ErrDomainTaken)
+	}
+	return err
 }

@@ -97,15 +97,19 @@ func equal(a, b []string) bool {
 func (e *env) checkShared(t *testing.T, orig, cp *tenantry.Tenant) {
 	t.Helper()
 	ctx := context.Background()
-	var filled, joins, mails int
+	var filled, joins, mails, exported int
 	var domains []string
 	err := e.Pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM public.audit_log WHERE tenant_id = $2 AND action = 'tenant.exported'),
 		(SELECT count(*) FROM public.audit_log WHERE tenant_id = $1 AND action = 'test.filled'),
 		(SELECT count(*) FROM public.join_requests WHERE tenant_id = $1),
 		(SELECT count(*) FROM public.email_domains WHERE tenant_id = $1),
-		(SELECT array_agg(domain) FROM public.domains WHERE tenant_id = $1)`, cp.ID).Scan(&filled, &joins, &mails, &domains)
+		(SELECT array_agg(domain) FROM public.domains WHERE tenant_id = $1)`, cp.ID, orig.ID).Scan(&exported, &filled, &joins, &mails, &domains)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if exported != 1 {
+		t.Errorf("the export was recorded %d times in the original's audit log, want once", exported)
 	}
 	if filled != 1 || joins != 1 || mails != 0 || len(domains) != 1 || domains[0] != "copy.test" {
 		t.Errorf("copy's shared rows: audit %d, join requests %d, email domains %d, domains %v", filled, joins, mails, domains)

@@ -165,25 +165,42 @@ type copySource struct {
 	err  error
 }
 
+// Read fills p with as many whole or part lines as fit: one CopyData
+// message per call, not per row.
 func (c *copySource) Read(p []byte) (int, error) {
-	for len(c.buf) == 0 {
-		if c.done {
-			return 0, io.EOF
-		}
-		line, err := c.r.ReadBytes('\n')
-		if string(line) == "\\.\n" {
-			c.done = true
+	n := 0
+	for n < len(p) {
+		if len(c.buf) == 0 {
+			if c.done || (n > 0 && c.r.Buffered() == 0) {
+				break // send what there is rather than wait on the file
+			}
+			if err := c.next(); err != nil {
+				return n, err
+			}
 			continue
 		}
-		if err != nil {
-			c.err = fmt.Errorf("the schema's SQL ends inside COPY data: %w", ErrCorrupt)
-			return 0, c.err
-		}
-		c.buf = line
+		k := copy(p[n:], c.buf)
+		c.buf, n = c.buf[k:], n+k
 	}
-	n := copy(p, c.buf)
-	c.buf = c.buf[n:]
+	if n == 0 && c.done {
+		return 0, io.EOF
+	}
 	return n, nil
+}
+
+// next reads the next data line into buf, or notes the end of the data.
+func (c *copySource) next() error {
+	line, err := c.r.ReadBytes('\n')
+	if string(line) == "\\.\n" {
+		c.done = true
+		return nil
+	}
+	if err != nil {
+		c.err = fmt.Errorf("the schema's SQL ends inside COPY data: %w", ErrCorrupt)
+		return c.err
+	}
+	c.buf = line
+	return nil
 }
 
 // stripComments removes the blank and -- comment lines pg_restore puts
