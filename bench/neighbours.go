@@ -24,11 +24,14 @@ type NeighboursOptions struct {
 	Rate float64
 	// Factor is how many times its rate the noisy tenant sends. Default 20.
 	Factor float64
-	// QuietRate is what the quiet tenant sends, within its plan. Default 20.
+	// QuietRate is what the quiet tenant sends, within its plan. Default 50.
 	QuietRate float64
 	// Transactions is the plans' max_transactions. Default 2.
 	Transactions int
-	// Duration is each phase's length. Default 10 s.
+	// Warmup is how long each phase runs before its requests are counted.
+	// Default 1 s.
+	Warmup time.Duration
+	// Duration is each phase's length, after the warm-up. Default 10 s.
 	Duration time.Duration
 }
 
@@ -40,10 +43,13 @@ func (o NeighboursOptions) withDefaults() NeighboursOptions {
 		o.Factor = 20
 	}
 	if o.QuietRate <= 0 {
-		o.QuietRate = 20
+		o.QuietRate = 50
 	}
 	if o.Transactions <= 0 {
 		o.Transactions = 2
+	}
+	if o.Warmup <= 0 {
+		o.Warmup = time.Second
 	}
 	if o.Duration <= 0 {
 		o.Duration = 10 * time.Second
@@ -66,7 +72,8 @@ type NeighboursResult struct{ Phases []NeighboursPhase }
 // server, the quiet tenant alone, then beside the noisy one with the plans
 // enforced, then beside it with the plans' limits lifted. Both tenants'
 // p50/p99 are printed for each phase. The clients run in this process,
-// at a fixed pace (open loop), over loopback HTTP.
+// at a fixed pace (open loop), over loopback HTTP; each phase's first
+// Warmup is sent but not counted.
 func Neighbours(ctx context.Context, cfg *Config, opts NeighboursOptions) (res *NeighboursResult, err error) {
 	opts = opts.withDefaults()
 	s, err := start(ctx, cfg, serverConns)
@@ -108,9 +115,10 @@ func Neighbours(ctx context.Context, cfg *Config, opts NeighboursOptions) (res *
 			return nil, err
 		}
 		time.Sleep(2 * time.Second) // the server re-reads plans within a second
-		runs := []PaceSpec{{URL: url, Target: quiet, Rate: opts.QuietRate, Duration: opts.Duration}}
+		runs := []PaceSpec{{URL: url, Target: quiet, Rate: opts.QuietRate, Warmup: opts.Warmup, Duration: opts.Duration}}
 		if ph.noisy {
-			runs = append(runs, PaceSpec{URL: url, Target: noisy, Rate: opts.Rate * opts.Factor, Duration: opts.Duration})
+			runs = append(runs, PaceSpec{URL: url, Target: noisy, Rate: opts.Rate * opts.Factor, Warmup: opts.Warmup,
+				Duration: opts.Duration})
 		}
 		out := paceAll(ctx, runs)
 		res.Phases = append(res.Phases, NeighboursPhase{Phase: ph.name, Tenant: "quiet", Paced: out[0]})
@@ -163,9 +171,10 @@ func (s *session) serveLimited(ctx context.Context, signer *auth.Signer) (string
 
 func (r *NeighboursResult) print(out io.Writer, opts NeighboursOptions) {
 	fmt.Fprintf(out, "\nGET /api/items/ (20 rows): the noisy tenant's plan allows %s (burst %d) and %d transactions;\n"+
-		"it sends %s; the quiet tenant sends %s. Clients in this process, paced, over loopback.\n",
+		"it sends %s; the quiet tenant sends %s. Clients in this process, paced, over loopback;\n"+
+		"each phase counts %s after a warm-up of %s.\n",
 		limits.FormatRate(opts.Rate), int(opts.Rate), opts.Transactions, limits.FormatRate(opts.Rate*opts.Factor),
-		limits.FormatRate(opts.QuietRate))
+		limits.FormatRate(opts.QuietRate), opts.Duration, opts.Warmup)
 	t := newTable(out)
 	t.row("phase", "tenant", "sent/s", "200", "429", "other", "p50", "p99")
 	for _, p := range r.Phases {

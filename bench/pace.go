@@ -10,11 +10,16 @@ import (
 )
 
 // PaceSpec is an open-loop load: Rate requests per second to Target, sent
-// on schedule whether or not earlier answers came back.
+// on schedule whether or not earlier answers came back. The load runs for
+// Warmup and then Duration; only requests sent during Duration are
+// counted, so that what every run starts with (new connections, caches
+// filling, the first burst a rate limit allows) is left out of the
+// figures of the steady state.
 type PaceSpec struct {
 	URL      string
 	Target   Target
 	Rate     float64
+	Warmup   time.Duration
 	Duration time.Duration
 }
 
@@ -45,7 +50,7 @@ func paceAll(ctx context.Context, specs []PaceSpec) []Paced {
 const maxInFlight = 256
 
 func pace(ctx context.Context, spec PaceSpec) Paced {
-	ctx, cancel := context.WithTimeout(ctx, spec.Duration)
+	ctx, cancel := context.WithTimeout(ctx, spec.Warmup+spec.Duration)
 	defer cancel()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: maxInFlight}, Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()
@@ -55,8 +60,9 @@ func pace(ctx context.Context, spec PaceSpec) Paced {
 	slots := make(chan struct{}, maxInFlight)
 	var wg sync.WaitGroup
 	interval := time.Duration(float64(time.Second) / spec.Rate)
-	start := time.Now()
-	for next := start; ctx.Err() == nil; next = next.Add(interval) {
+	first := time.Now()
+	start := first.Add(spec.Warmup) // counting begins
+	for next := first; ctx.Err() == nil; next = next.Add(interval) {
 		if d := time.Until(next); d > 0 {
 			select {
 			case <-ctx.Done():
@@ -66,20 +72,23 @@ func pace(ctx context.Context, spec PaceSpec) Paced {
 				break
 			}
 		}
+		counted := !next.Before(start)
 		select {
 		case slots <- struct{}{}:
 		default:
-			mu.Lock()
-			res.Dropped++
-			mu.Unlock()
+			if counted {
+				mu.Lock()
+				res.Dropped++
+				mu.Unlock()
+			}
 			continue
 		}
 		wg.Go(func() {
 			defer func() { <-slots }()
 			begin := time.Now()
 			status := send(ctx, client, spec)
-			if ctx.Err() != nil {
-				return // cut off by the end of the run
+			if ctx.Err() != nil || !counted {
+				return // cut off by the end of the run, or sent while warming up
 			}
 			mu.Lock()
 			defer mu.Unlock()

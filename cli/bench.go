@@ -263,12 +263,14 @@ func (a *app) benchLoadCommand() *cobra.Command {
 func (a *app) benchNeighboursCommand(cfg *benchRun) *cobra.Command {
 	var opts bench.NeighboursOptions
 	cmd := &cobra.Command{
-		Use:   "neighbours [--rate 100] [--factor 20] [--quiet-rate 20] [--duration 10s]",
+		Use:   "neighbours [--rate 100] [--factor 20] [--quiet-rate 50] [--warmup 1s] [--duration 10s]",
 		Short: "A noisy tenant at 20x its plan's rate beside a quiet one: both tenants' p50/p99, limits on and off",
 		Long: `Serve the reference API with the plans enforced and send GET /api/items/ at a
 fixed pace: the quiet tenant alone, then with a noisy tenant sending --factor
 times its plan's --rate (its plan also caps its transactions), then the same
-with the plans' limits lifted. Prints both tenants' p50 and p99 for each phase.`,
+with the plans' limits lifted. Prints both tenants' p50 and p99 for each phase,
+counted after each phase's --warmup (new connections, caches filling and the
+first burst the plan allows are left out of the steady state's figures).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch {
 			case opts.Rate < 1 || opts.Rate > 10_000:
@@ -279,6 +281,8 @@ with the plans' limits lifted. Prints both tenants' p50 and p99 for each phase.`
 				return usagef("--quiet-rate must be from 1 to --rate (%g), not %g", opts.Rate, opts.QuietRate)
 			case opts.Duration <= 0 || opts.Duration > time.Hour:
 				return usagef("--duration must be positive and at most 1h, not %s", opts.Duration)
+			case opts.Warmup <= 0 || opts.Warmup > 10*time.Minute:
+				return usagef("--warmup must be positive and at most 10m, not %s", opts.Warmup)
 			}
 			return a.withBenchServer(cmd, cfg, func(cfg *bench.Config) (any, error) {
 				return bench.Neighbours(cmd.Context(), cfg, opts)
@@ -287,9 +291,10 @@ with the plans' limits lifted. Prints both tenants' p50 and p99 for each phase.`
 	}
 	cmd.Flags().Float64Var(&opts.Rate, "rate", 100, "the plans' requests per second (and burst)")
 	cmd.Flags().Float64Var(&opts.Factor, "factor", 20, "how many times its rate the noisy tenant sends")
-	cmd.Flags().Float64Var(&opts.QuietRate, "quiet-rate", 20, "what the quiet tenant sends, requests per second")
+	cmd.Flags().Float64Var(&opts.QuietRate, "quiet-rate", 50, "what the quiet tenant sends, requests per second")
+	cmd.Flags().DurationVar(&opts.Warmup, "warmup", time.Second, "how long each phase runs before its requests are counted")
 	cmd.Flags().IntVar(&opts.Transactions, "transactions", 2, "the plans' max_transactions")
-	cmd.Flags().DurationVar(&opts.Duration, "duration", 10*time.Second, "length of each phase")
+	cmd.Flags().DurationVar(&opts.Duration, "duration", 10*time.Second, "length of each phase after its warm-up")
 	return cmd
 }
 

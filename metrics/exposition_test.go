@@ -88,6 +88,7 @@ func TestExpositionHasEveryFamily(t *testing.T) {
 		`tenantry_db_pool_connections{purpose="http",state="in_use"}`,
 		`tenantry_registry_cache_lookups_total{result="hit"} 2`,
 		`tenantry_registry_cache_lookups_total{result="miss"} 1`,
+		`tenantry_registry_cache_reads_total 1`,
 		`tenantry_fleet_schemas{kind="dynamic",state="current"} 1`,
 		`tenantry_fleet_schemas{kind="spare",state="current"} 1`,
 		`tenantry_fleet_schemas{kind="dynamic",state="failed"} 0`,

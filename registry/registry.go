@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/tenantry/tenantry"
 )
@@ -50,8 +52,10 @@ type Registry struct {
 	gen       uint64 // bumped by every invalidation, under mu
 	listening atomic.Bool
 	now       func() time.Time
-	hits      atomic.Uint64 // lookups answered from the cache
-	misses    atomic.Uint64 // lookups that read the database
+	flights   singleflight.Group // one database read per host and generation
+	hits      atomic.Uint64      // lookups answered from the cache
+	misses    atomic.Uint64      // lookups the cache could not answer
+	reads     atomic.Uint64      // database reads of those misses
 }
 
 type entry struct {
@@ -90,6 +94,36 @@ func (r *Registry) Lookup(ctx context.Context, host string) (*tenantry.Tenant, e
 	}
 	r.misses.Add(1)
 	gen := r.generation()
+	// Concurrent misses of one host share one read, so a burst of requests
+	// for a host just evicted (a plan change, a suspension lifted) costs
+	// one query rather than one per request. A read is shared only within
+	// one generation: a lookup that starts after an invalidation never
+	// takes the answer of a read that began before it.
+	key := strconv.FormatUint(gen, 10) + "/" + host
+	ch := r.flights.DoChan(key, func() (any, error) {
+		// Detached from the first caller's cancellation, which must not
+		// fail the others; bounded all the same.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookupTimeout)
+		defer cancel()
+		return r.read(rctx, host, gen)
+	})
+	select {
+	case <-ctx.Done():
+		return nil, fmt.Errorf("look up host %s: %w", host, ctx.Err())
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(*tenantry.Tenant), nil
+	}
+}
+
+// lookupTimeout bounds one shared read of a host.
+const lookupTimeout = 10 * time.Second
+
+// read looks host up in the database and caches the answer.
+func (r *Registry) read(ctx context.Context, host string, gen uint64) (*tenantry.Tenant, error) {
+	r.reads.Add(1)
 	t, err := byHost(ctx, r.pool, host)
 	switch {
 	case err == nil:

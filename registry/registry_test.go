@@ -298,7 +298,85 @@ func TestCacheStatsCountHitsAndMisses(t *testing.T) {
 	for _, host := range []string{"acme.test", "acme.test", "nobody.test", "nobody.test", "acme.test"} {
 		_, _ = r.Lookup(ctx, host) // nobody.test: not found, remembered
 	}
-	if got, want := r.CacheStats(), (registry.CacheStats{Hits: 3, Misses: 2, Entries: 2}); got != want {
+	if got, want := r.CacheStats(), (registry.CacheStats{Hits: 3, Misses: 2, Reads: 2, Entries: 2}); got != want {
 		t.Fatalf("CacheStats() = %+v, want %+v", got, want)
+	}
+}
+
+// TestConcurrentMissesShareOneRead holds the registry's read of a host
+// behind a lock on public.domains: twenty lookups of that host wait on one
+// database read, not twenty, and all get the tenant; a lookup that starts
+// after an invalidation does not join the read begun before it.
+func TestConcurrentMissesShareOneRead(t *testing.T) {
+	t.Parallel()
+	env := tenanttest.Setup(t, nil)
+	acme := env.CreateTenant(t, "acme")
+	r := registry.New(env.Pool, nil)
+	ctx := context.Background()
+
+	blocker, err := env.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocker.Rollback(ctx) //nolint:errcheck // committed or rolled back below
+	if _, err := blocker.Exec(ctx, "LOCK TABLE public.domains IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	// waiting counts the registry's reads blocked behind the lock.
+	waiting := func() int {
+		var n int
+		err := env.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%public.domains d%'`).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); !ok(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+
+	const lookups = 20
+	type answer struct {
+		t   *tenantry.Tenant
+		err error
+	}
+	answers := make(chan answer, lookups+1)
+	for range lookups {
+		go func() {
+			got, err := r.Lookup(ctx, "acme.test")
+			answers <- answer{got, err}
+		}()
+	}
+	waitFor("every lookup to miss", func() bool { return r.CacheStats().Misses == lookups })
+	waitFor("the shared read to block", func() bool { return waiting() == 1 })
+	time.Sleep(200 * time.Millisecond) // a lookup that failed to join would show as a second read
+	if n := waiting(); n != 1 {
+		t.Fatalf("%d reads wait for the lock, want 1 shared by %d lookups", n, lookups)
+	}
+
+	r.Invalidate(acme.ID)
+	go func() {
+		got, err := r.Lookup(ctx, "acme.test")
+		answers <- answer{got, err}
+	}()
+	waitFor("the lookup after the invalidation to read on its own", func() bool { return waiting() == 2 })
+
+	if err := blocker.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range lookups + 1 {
+		a := <-answers
+		if a.err != nil || a.t.ID != acme.ID {
+			t.Errorf("Lookup(acme.test) = %v, %v; want tenant %d", a.t, a.err, acme.ID)
+		}
+	}
+	if s := r.CacheStats(); s.Misses != lookups+1 || s.Reads != 2 {
+		t.Errorf("CacheStats() = %+v, want %d misses and 2 reads", s, lookups+1)
 	}
 }

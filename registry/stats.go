@@ -3,7 +3,8 @@ package registry
 // CacheStats counts the lookups a Registry has answered since it was made.
 type CacheStats struct {
 	Hits    uint64 // answered from the cache, including "no tenant has this host"
-	Misses  uint64 // read from the database (absent or expired entries)
+	Misses  uint64 // not in the cache (absent or expired entries)
+	Reads   uint64 // database reads: concurrent misses of one host share one
 	Entries int    // hosts cached now, expired ones included until evicted
 }
 
@@ -13,5 +14,5 @@ func (r *Registry) CacheStats() CacheStats {
 	r.mu.RLock()
 	n := len(r.hosts)
 	r.mu.RUnlock()
-	return CacheStats{Hits: r.hits.Load(), Misses: r.misses.Load(), Entries: n}
+	return CacheStats{Hits: r.hits.Load(), Misses: r.misses.Load(), Reads: r.reads.Load(), Entries: n}
 }
