@@ -35,75 +35,87 @@ const claimSQL = `WITH picked AS (
 SELECT schema_name, pg_try_advisory_xact_lock($2, hashtext(schema_name)) FROM picked`
 
 // claim takes a spare for a new tenant inside tx and returns its name, or ""
-// when the pool is off or holds no spare fit to become the tenant. The spare
-// stays locked until tx ends; the caller renames it.
-func (p *Provisioner) claim(ctx context.Context, tx pgx.Tx) (string, error) {
+// when the pool is off or holds no spare fit to become the tenant, and the
+// name of the role it was made with ("" for a spare made without one). The
+// spare stays locked until tx ends; the caller renames it.
+func (p *Provisioner) claim(ctx context.Context, tx pgx.Tx) (spare, role string, err error) {
 	if p.cfg.Spares <= 0 {
-		return "", nil
+		return "", "", nil
 	}
-	var spare string
 	var locked bool
-	err := tx.QueryRow(ctx, claimSQL, p.cfg.TenantMigrations.Latest(), migrate.LockNamespace).Scan(&spare, &locked)
+	err = tx.QueryRow(ctx, claimSQL, p.cfg.TenantMigrations.Latest(), migrate.LockNamespace).Scan(&spare, &locked)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil
+		return "", "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("claim a spare schema: %w", err)
+		return "", "", fmt.Errorf("claim a spare schema: %w", err)
 	}
 	if !locked {
 		p.logger.Info("spare passed over: a migration holds it", "spare", spare)
-		return "", nil
+		return "", "", nil
 	}
-	ok, err := p.checkSpare(ctx, tx, spare)
+	ok, role, err := p.checkSpare(ctx, tx, spare)
 	if err != nil || !ok {
-		return "", err
+		return "", "", err
 	}
-	return spare, nil
+	return spare, role, nil
 }
 
 // checkSpare reports whether spare may become a tenant: its own ledger must
 // hold exactly the tenant set's migrations, with their checksums (the
 // fleet summary may lag behind it), and no function in it may keep its
 // name. When it may not, the fleet summary is corrected in tx so that the
-// spare is not claimed again before a fleet run has migrated it.
-func (p *Provisioner) checkSpare(ctx context.Context, tx pgx.Tx, spare string) (bool, error) {
+// spare is not claimed again before a fleet run has migrated it. It also
+// returns the name of the spare's role, "" when it was made without one.
+func (p *Provisioner) checkSpare(ctx context.Context, tx pgx.Tx, spare string) (ok bool, role string, err error) {
 	set := p.cfg.TenantMigrations
 	res, err := set.Apply(ctx, tx, spare, &migrate.Options{DryRun: true})
 	var merr *migrate.Error
 	switch {
 	case errors.As(err, &merr) && pgerr.Code(err) == "":
-		return false, p.refuseSpare(ctx, tx, spare, merr.Error(), merr.Version)
+		return false, "", p.refuseSpare(ctx, tx, spare, merr.Error(), merr.Version)
 	case err != nil:
-		return false, fmt.Errorf("check spare %s: %w", spare, err)
+		return false, "", fmt.Errorf("check spare %s: %w", spare, err)
 	case res.From != set.Latest() || len(res.Applied) > 0:
 		p.logger.Warn("spare passed over: behind its fleet-summary row", "spare", spare, "version", res.From, "latest", set.Latest())
 		_, err := tx.Exec(ctx, "UPDATE public.tenantry_schema_state SET version = $2, updated_at = now() WHERE schema_name = $1",
 			spare, res.From)
 		if err != nil {
-			return false, fmt.Errorf("correct schema state of spare %s: %w", spare, err)
+			return false, "", fmt.Errorf("correct schema state of spare %s: %w", spare, err)
 		}
-		return false, nil
+		return false, "", nil
 	}
-	fn, rewind, err := inspectSpare(ctx, tx, spare)
+	role, err = p.spareRole(ctx, tx, spare)
 	if err != nil {
-		return false, err
+		return false, "", err
+	}
+	fn, rewind, hasRole, err := inspectSpare(ctx, tx, spare, role)
+	if err != nil {
+		return false, "", err
 	}
 	if fn != "" {
-		return false, p.refuseSpare(ctx, tx, spare, fmt.Sprintf("function %s: %v", fn, ErrNameCaptured), set.Latest())
+		return false, "", p.refuseSpare(ctx, tx, spare, fmt.Sprintf("function %s: %v", fn, ErrNameCaptured), set.Latest())
 	}
 	if len(rewind) > 0 {
 		if _, err := tx.Exec(ctx, strings.Join(rewind, ";\n")); err != nil {
-			return false, fmt.Errorf("rewind the sequences of spare %s: %w", spare, err)
+			return false, "", fmt.Errorf("rewind the sequences of spare %s: %w", spare, err)
 		}
 	}
-	return true, nil
+	if !hasRole {
+		role = ""
+	}
+	return true, role, nil
 }
 
 // inspectSpare reads, in one round trip, the first function of spare that
-// keeps the schema's name ("" when none does) and the statements that
-// would rewind its used sequences (see rewindSequences).
-func inspectSpare(ctx context.Context, tx pgx.Tx, spare string) (fn string, rewind []string, err error) {
+// keeps the schema's name ("" when none does), the statements that would
+// rewind its used sequences (see rewindSequences) and whether role, the
+// spare's own, exists.
+func inspectSpare(ctx context.Context, tx pgx.Tx, spare, role string) (fn string, rewind []string, hasRole bool, err error) {
 	b := &pgx.Batch{}
+	b.Queue("SELECT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = $1)", role).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&hasRole)
+	})
 	b.Queue(capturingFunctionSQL, spare).Query(func(rows pgx.Rows) error {
 		_, err := pgx.ForEachRow(rows, []any{&fn}, func() error { return nil })
 		return err
@@ -113,9 +125,9 @@ func inspectSpare(ctx context.Context, tx pgx.Tx, spare string) (fn string, rewi
 		return err
 	})
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return "", nil, fmt.Errorf("inspect spare %s: %w", spare, err)
+		return "", nil, false, fmt.Errorf("inspect spare %s: %w", spare, err)
 	}
-	return fn, rewind, nil
+	return fn, rewind, hasRole, nil
 }
 
 // refuseSpare records why spare cannot become a tenant as its last error in

@@ -20,14 +20,17 @@
 //
 // Migrating a new schema costs a create most of its time. With
 // Config.Spares set, Refill keeps that many spares: schemas named
-// _tenantry_spare_<n>, made by the login role without a tenant role,
+// _tenantry_spare_<n>, made by the login role with a NOLOGIN role of their
+// own (tenantry_spare_<database oid>_<n>, granted as a tenant's role is),
 // migrated with the tenant set and recorded in public.tenantry_schema_state
 // as kind spare, so that fleet runs migrate them with the tenants. A create
 // then claims one (SELECT ... FOR UPDATE SKIP LOCKED: concurrent creates take
-// different spares and never wait), checks the spare's own ledger, renames
-// it to tenant_<slug> and grants it to the tenant's new role, which leaves
-// it as a new schema would be: same tables, owners, privileges and default
-// privileges. Without a usable spare the create migrates a new schema as
+// different spares and never wait), checks the spare's own ledger, and
+// renames the schema to tenant_<slug> and its role to the tenant's, which
+// leaves them as a new schema and role would be: same tables, owners,
+// privileges and default privileges, since those name roles and schemas by
+// oid. A spare made without a role (by an earlier version, or with the
+// role layer off) is granted to the tenant's new role at the claim instead. Without a usable spare the create migrates a new schema as
 // before. Config.OnClaim lets a server enqueue a refill in the creating
 // transaction.
 package provision

@@ -181,7 +181,7 @@ func (p *Provisioner) create(ctx context.Context, tx pgx.Tx, req *Request) (*ten
 	if err != nil {
 		return nil, "", fmt.Errorf("register tenant %s: %w", req.Slug, err)
 	}
-	if d.spare, err = p.claim(ctx, tx); err != nil {
+	if d.spare, d.spareRole, err = p.claim(ctx, tx); err != nil {
 		return nil, "", err
 	}
 	if err := p.makeSchema(ctx, tx, d, role); err != nil {
@@ -218,6 +218,7 @@ type draft struct {
 	id         int64
 	schema     string // tenant_<slug>
 	spare      string // the spare the schema is made from; "" to migrate a new one
+	spareRole  string // the role the spare was made with; "" for none
 	version    int    // the schema's migration version, once made
 	searchPath string // the transaction's search_path before, to restore
 }
@@ -227,7 +228,17 @@ type draft struct {
 func (p *Provisioner) makeSchema(ctx context.Context, tx pgx.Tx, d *draft, role string) error {
 	if d.spare != "" {
 		d.version = p.cfg.TenantMigrations.Latest()
-		return tenantdb.AdoptSchema(ctx, tx, d.spare, d.schema, role)
+		switch {
+		case d.spareRole != "" && role != "":
+			return tenantdb.AdoptSchemaAndRole(ctx, tx, d.spare, d.spareRole, d.schema, role)
+		case d.spareRole != "": // made with a role, and the role layer is off now
+			if err := tenantdb.AdoptSchema(ctx, tx, d.spare, d.schema, ""); err != nil {
+				return err
+			}
+			return tenantdb.DisownSchema(ctx, tx, d.schema, d.spareRole)
+		default:
+			return tenantdb.AdoptSchema(ctx, tx, d.spare, d.schema, role)
+		}
 	}
 	if err := tenantdb.CreateSchema(ctx, tx, d.schema, role); err != nil {
 		return err

@@ -3,6 +3,7 @@ package provision
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -65,7 +66,7 @@ func (p *Provisioner) Spares(ctx context.Context) ([]Spare, error) {
 
 // Refill tops the spare pool up to Config.Spares usable spares (current,
 // and owned by the login role) and returns how many it made. Each spare is
-// made in a transaction of its own: a new schema with no tenant role,
+// made in a transaction of its own: a new schema with a role of its own,
 // migrated with the tenant set and recorded in the fleet summary as kind
 // spare. Spares that are behind or failed are not counted (a fleet run
 // migrates them back into the pool). Concurrent refills, in this process
@@ -130,6 +131,16 @@ func (p *Provisioner) lockPool(ctx context.Context, tx pgx.Tx) (full bool, err e
 	return n >= p.cfg.Spares, nil
 }
 
+// spareRole is the name of the role spare is made with:
+// tenantdb.SpareRolePrefix and the spare's number.
+func (p *Provisioner) spareRole(ctx context.Context, tx pgx.Tx, spare string) (string, error) {
+	oid, err := p.databaseOID(ctx, tx)
+	if err != nil {
+		return "", err
+	}
+	return tenantdb.SpareRolePrefix(oid) + strings.TrimPrefix(spare, SparePrefix), nil
+}
+
 // nextSpareName returns the spare name after the highest in use by a schema
 // or a fleet-summary row. The pool's lock keeps two refills from taking the
 // same; a claim only frees names.
@@ -143,10 +154,34 @@ func nextSpareName(ctx context.Context, tx pgx.Tx) (string, error) {
 	return fmt.Sprintf("%s%d", SparePrefix, n), nil
 }
 
-// makeSpare creates the schema name, as CreateSchema does for a tenant
-// without a role, migrates it and records it in the fleet summary.
+// makeSpare creates the schema name, as CreateSchema does for a tenant,
+// with a role of its own (spareRole) when the role layer is on, migrates
+// it and records it in the fleet summary. The claim renames the role to
+// the tenant's, so that a create writes no privileges. A role of that name
+// left by a spare dropped outside Tenantry holds nothing and is reused.
 func (p *Provisioner) makeSpare(ctx context.Context, tx pgx.Tx, name string) error {
-	if err := tenantdb.CreateSchema(ctx, tx, name, ""); err != nil {
+	role := ""
+	if !p.cfg.DisableRoles {
+		var err error
+		if role, err = p.spareRole(ctx, tx, name); err != nil {
+			return err
+		}
+	}
+	var left bool
+	if role != "" {
+		err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = $1)", role).Scan(&left)
+		if err != nil {
+			return fmt.Errorf("look for role %s of spare %s: %w", role, name, err)
+		}
+	}
+	if left {
+		if err := tenantdb.CreateSchema(ctx, tx, name, ""); err != nil {
+			return err
+		}
+		if err := tenantdb.Grant(ctx, tx, name, role); err != nil {
+			return err
+		}
+	} else if err := tenantdb.CreateSchema(ctx, tx, name, role); err != nil {
 		return err
 	}
 	res, err := p.cfg.TenantMigrations.Apply(ctx, tx, name, nil)

@@ -65,7 +65,7 @@ func Grant(ctx context.Context, tx pgx.Tx, schema, role string) error {
 }
 
 // AdoptSchema renames spare, a schema the current user made and migrated
-// without a tenant role, to schema and, when role is not empty, creates the
+// without a tenant role (AdoptSchemaAndRole is for one made with a role), to schema and, when role is not empty, creates the
 // tenant's role and grants it what CreateSchema would have, on what the
 // schema holds already and on what is created in it later: the schema ends
 // as CreateSchema and the same migrations would have left it. It costs two
@@ -82,6 +82,48 @@ func AdoptSchema(ctx context.Context, tx pgx.Tx, spare, schema, role string) err
 	}
 	if _, err := tx.Exec(ctx, strings.Join(stmts, ";\n")); err != nil {
 		return fmt.Errorf("make schema %s from spare %s: %w", schema, spare, err)
+	}
+	return nil
+}
+
+// SpareRolePrefix begins the name of the role a spare schema is made with
+// (provision's spare pool): tenantry_spare_<database oid>_. Such a role is
+// renamed to the tenant's (RoleName) when its spare becomes a tenant.
+func SpareRolePrefix(dbOID uint32) string { return fmt.Sprintf("tenantry_spare_%d_", dbOID) }
+
+// AdoptSchemaAndRole renames spare to schema and spareRole to role, inside
+// tx, in one round trip: the spare was made by CreateSchema with spareRole
+// (or Grant to it) and migrated since, so the role already holds every
+// privilege the tenant's role needs, on what the schema holds and on what
+// is created in it later. Privileges, memberships and default privileges
+// name roles and schemas by oid, so both renames keep them: the result is
+// what CreateSchema with role and the same migrations make, without
+// writing a privilege of each of its tables during the create.
+func AdoptSchemaAndRole(ctx context.Context, tx pgx.Tx, spare, spareRole, schema, role string) error {
+	sql := "ALTER SCHEMA " + sqlquote.Ident(spare) + " RENAME TO " + sqlquote.Ident(schema) +
+		";\nALTER ROLE " + sqlquote.Ident(spareRole) + " RENAME TO " + sqlquote.Ident(role)
+	if _, err := tx.Exec(ctx, sql); err != nil {
+		return fmt.Errorf("make schema %s and role %s from spare %s: %w", schema, role, spare, err)
+	}
+	return nil
+}
+
+// DisownSchema takes from role every privilege Grant or CreateSchema gave
+// it on schema, present and default, then drops role, inside tx: for a
+// spare made with a role that becomes a tenant of a database whose role
+// layer is off.
+func DisownSchema(ctx context.Context, tx pgx.Tx, schema, role string) error {
+	s, r := sqlquote.Ident(schema), sqlquote.Ident(role)
+	stmts := []string{
+		"REVOKE ALL ON ALL TABLES IN SCHEMA " + s + " FROM " + r,
+		"REVOKE ALL ON ALL SEQUENCES IN SCHEMA " + s + " FROM " + r,
+		"REVOKE ALL ON SCHEMA " + s + " FROM " + r,
+		"ALTER DEFAULT PRIVILEGES IN SCHEMA " + s + " REVOKE ALL ON TABLES FROM " + r,
+		"ALTER DEFAULT PRIVILEGES IN SCHEMA " + s + " REVOKE ALL ON SEQUENCES FROM " + r,
+		"DROP ROLE " + r,
+	}
+	if _, err := tx.Exec(ctx, strings.Join(stmts, ";\n")); err != nil {
+		return fmt.Errorf("take role %s off schema %s: %w", role, schema, err)
 	}
 	return nil
 }

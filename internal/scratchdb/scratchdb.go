@@ -110,7 +110,7 @@ func (db *DB) Drop(ctx context.Context) error {
 		if _, err := conn.Exec(ctx, "DROP DATABASE "+sqlquote.Ident(db.Name)+" WITH (FORCE)"); err != nil {
 			return fmt.Errorf("drop database %s: %w", db.Name, err)
 		}
-		return dropRoles(ctx, conn, tenantdb.RolePrefix(oid), db.owner)
+		return dropRoles(ctx, conn, []string{tenantdb.RolePrefix(oid), tenantdb.SpareRolePrefix(oid)}, db.owner)
 	})
 }
 
@@ -123,13 +123,13 @@ func (db *DB) onAdmin(ctx context.Context, url string, fn func(*pgx.Conn) error)
 	return fn(conn)
 }
 
-// dropRoles drops the roles whose names start with prefix, and owner, a
-// few hundred per round trip.
-func dropRoles(ctx context.Context, conn *pgx.Conn, prefix, owner string) error {
-	rows, _ := conn.Query(ctx, "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) OR rolname = $2", prefix, owner)
+// dropRoles drops the roles whose names start with one of prefixes, and
+// owner, a few hundred per round trip.
+func dropRoles(ctx context.Context, conn *pgx.Conn, prefixes []string, owner string) error {
+	rows, _ := conn.Query(ctx, "SELECT rolname FROM pg_roles WHERE EXISTS (SELECT FROM unnest($1::text[]) p WHERE starts_with(rolname, p)) OR rolname = $2", prefixes, owner)
 	roles, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return fmt.Errorf("list roles %s*: %w", prefix, err)
+		return fmt.Errorf("list roles %s*: %w", prefixes, err)
 	}
 	const batch = 500
 	for i := 0; i < len(roles); i += batch {
@@ -138,7 +138,7 @@ func dropRoles(ctx context.Context, conn *pgx.Conn, prefix, owner string) error 
 			stmts = append(stmts, "DROP ROLE "+sqlquote.Ident(r))
 		}
 		if _, err := conn.Exec(ctx, strings.Join(stmts, ";\n")); err != nil {
-			return fmt.Errorf("drop roles %s*: %w", prefix, err)
+			return fmt.Errorf("drop roles %s*: %w", prefixes, err)
 		}
 	}
 	return nil
