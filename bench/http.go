@@ -39,6 +39,8 @@ type HTTPOptions struct {
 	// Wrk is the path of the wrk binary, which then generates the load
 	// instead of LoadCommand's process. Default "": LoadCommand.
 	Wrk string
+	// Conns is the server's pool size. Default serverConns.
+	Conns int
 }
 
 // HTTPPoint is one run of the load generator.
@@ -52,6 +54,7 @@ type HTTPPoint struct {
 // HTTPResult holds the HTTP benchmark's figures.
 type HTTPResult struct {
 	Loader    string // "wrk" or "tenantry bench load"
+	Conns     int    // the server's database connections
 	Points    []HTTPPoint
 	Isolation IsolationResult
 }
@@ -69,7 +72,7 @@ func HTTP(ctx context.Context, cfg *Config, opts HTTPOptions) (res *HTTPResult, 
 	if opts.LoadCommand == nil && opts.Wrk == "" {
 		return nil, errors.New("bench: HTTPOptions.LoadCommand or HTTPOptions.Wrk is required")
 	}
-	s, err := start(ctx, cfg, serverConns)
+	s, err := start(ctx, cfg, opts.Conns)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +92,7 @@ func HTTP(ctx context.Context, cfg *Config, opts HTTPOptions) (res *HTTPResult, 
 		return nil, err
 	}
 	defer stop()
-	res = &HTTPResult{Loader: "tenantry bench load"}
+	res = &HTTPResult{Loader: "tenantry bench load", Conns: opts.Conns}
 	if opts.Wrk != "" {
 		res.Loader = "wrk"
 	}
@@ -139,6 +142,9 @@ const itemsRoute = "/api/items/"
 func (o HTTPOptions) withDefaults() HTTPOptions {
 	if o.Tenants <= 0 {
 		o.Tenants = 100
+	}
+	if o.Conns <= 0 {
+		o.Conns = serverConns
 	}
 	if o.Items <= 0 {
 		o.Items = 20
@@ -250,7 +256,7 @@ func runLoad(ctx context.Context, opts HTTPOptions, spec LoadSpec) (LoadResult, 
 }
 
 func (r *HTTPResult) print(out interface{ Write([]byte) (int, error) }, opts HTTPOptions) {
-	fmt.Fprintf(out, "\nGET /api/items/?limit=20 (%d rows) with a bearer token, load from %s in a separate process, server and PostgreSQL on the same cores\n", opts.Items, r.Loader)
+	fmt.Fprintf(out, "\nGET /api/items/?limit=20 (%d rows) with a bearer token, load from %s in a separate process, server (%d database connections) and PostgreSQL on the same cores\n", opts.Items, r.Loader, r.Conns)
 	t := newTable(out)
 	t.row("route", "tenants", "clients", "requests/s", "p50", "p99", "requests", "errors")
 	for _, p := range r.Points {

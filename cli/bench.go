@@ -240,6 +240,7 @@ ratio (target: at most 30% slower).`,
 	}
 	cmd.Flags().IntVar(&opts.Tenants, "tenants", 100, "tenants to rotate across")
 	cmd.Flags().IntSliceVar(&opts.Clients, "clients", []int{2, 32}, "concurrent clients, one run each")
+	cmd.Flags().IntVar(&opts.Conns, "conns", 8, "the server's database connections")
 	cmd.Flags().DurationVar(&opts.Duration, "duration", 10*time.Second, "length of each run")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the server during the load runs to this file (go tool pprof)")
 	cmd.Flags().BoolVar(&builtinLoad, "builtin-load", false, "generate the load with tenantry's own client even when wrk is installed")
