@@ -76,7 +76,9 @@ func Scale(ctx context.Context, cfg *Config, opts ScaleOptions) (res *ScaleResul
 	if opts.LoadCommand == nil && opts.Wrk == "" {
 		return nil, errors.New("bench: ScaleOptions.LoadCommand or ScaleOptions.Wrk is required")
 	}
-	s, err := start(ctx, cfg, max(opts.Parallel, opts.Workers)+serverConns+2)
+	// The builder connects on its own (buildChunk); the pool serves the
+	// fleet runs, the server and the measurements.
+	s, err := start(ctx, cfg, opts.Parallel+serverConns+2)
 	if err != nil {
 		return nil, err
 	}

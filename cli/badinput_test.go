@@ -145,6 +145,7 @@ func TestBadInputCLI(t *testing.T) {
 		{"bench --tables -1", bench("provision", "--tables", "-1"), []string{"DATABASE_URL", unreachableDB}, ExitUsage,
 			"--tables must be from 1 to 999"},
 		{"bench http --clients 0", bench("http", "--clients", "0"), []string{"DATABASE_URL", unreachableDB}, ExitUsage, "--clients"},
+		{"bench http --conns 0", bench("http", "--conns", "0"), []string{"DATABASE_URL", unreachableDB}, ExitUsage, "--conns"},
 		{"bench http --duration -1s", bench("http", "--duration", "-1s"), []string{"DATABASE_URL", unreachableDB}, ExitUsage, "--duration"},
 		{"bench fleet --sweep 0", bench("fleet", "--sweep", "0,-1"), []string{"DATABASE_URL", unreachableDB}, ExitUsage, "--sweep"},
 	}

@@ -214,6 +214,9 @@ ratio (target: at most 30% slower).`,
 					return usagef("--clients must be from 1 to 10000, not %d", c)
 				}
 			}
+			if opts.Conns < 1 || opts.Conns > 100 {
+				return usagef("--conns must be from 1 to 100, not %d", opts.Conns)
+			}
 			if opts.Duration <= 0 {
 				return usagef("--duration must be positive, not %s", opts.Duration)
 			}
