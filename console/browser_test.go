@@ -52,15 +52,30 @@ func (b *tab) text(sel string) string {
 	return s
 }
 
-// see fails the test unless the page's main text holds every text.
+// see fails the test unless the page's text comes to hold every text.
+// It looks again until a guard runs out, because a click that submits a form
+// returns before the next page replaces the current one, and the current one
+// may match the wait that followed the click (a notice, a table).
 func (b *tab) see(what string, texts ...string) {
 	b.t.Helper()
-	body := b.text("body")
-	for _, s := range texts {
-		if !strings.Contains(body, s) {
-			html, _ := chromedp.Run(b.ctx, chromedp.OuterHTML(chromedp.CSS("html")))
-			b.t.Fatalf("%s: the page at %s lacks %q:\n%s\n%s", what, b.location(), s, body, html)
+	deadline := time.Now().Add(15 * time.Second) // a guard against a hang, not a measure
+	for {
+		body := b.text("body")
+		missing := ""
+		for _, s := range texts {
+			if !strings.Contains(body, s) {
+				missing = s
+				break
+			}
 		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			html, _ := chromedp.Run(b.ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+			b.t.Fatalf("%s: the page at %s lacks %q:\n%s\n%s", what, b.location(), missing, body, html)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
@@ -220,7 +235,7 @@ func TestBrowserOperatorCreatesAndSuspendsATenant(t *testing.T) {
 	b.see("created", "The tenant was created.", "gamma.test", "1 (1 active)")
 	b.shot("platform-tenant")
 	f.tab(t).login("gamma.test", "gina", "gina-password")
-	b.do("suspend", chromedp.Click(chromedp.CSS(`form[action$="/suspend/"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	b.do("suspend", chromedp.Click(chromedp.CSS(`form[action$="/suspend/"] button`)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/activate/"]`)))
 	b.see("suspended", "The tenant was suspended", "suspended")
 	g := f.tab(t)
 	g.do("suspended tenant", chromedp.Navigate(g.url("gamma.test", "/admin/login/")), chromedp.WaitReady(chromedp.CSS("body")))
