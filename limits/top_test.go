@@ -55,13 +55,19 @@ func TestTopFoldsStatementsByTenantRole(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	r, err = limits.Top(ctx, env.Pool, limits.TopOptions{Tenants: 1, Statements: 2})
+	r, err = limits.Top(ctx, env.Pool, limits.TopOptions{Tenants: 1, Statements: 3})
 	if err != nil || !r.Available || r.TenantCount != 2 || len(r.Tenants) != 1 {
 		t.Fatalf("Top = %+v, %v", r, err)
 	}
 	top := r.Tenants[0]
-	if top.Tenant != "heavy" || top.Calls < 20 || top.TotalMS <= 0 || top.MeanMS <= 0 || top.Rows < 20 || len(top.Statements) == 0 ||
-		!strings.Contains(top.Statements[0].Query, "generate_series") || top.Statements[0].Calls != 20 {
+	// The query is among the tenant's three statements (with the entry
+	// statement and the COMMIT); which of them weighs most depends on the
+	// machine's load, so the test does not ask for it first.
+	found := false
+	for _, st := range top.Statements {
+		found = found || strings.Contains(st.Query, "generate_series") && st.Calls == 20
+	}
+	if top.Tenant != "heavy" || top.Calls < 20 || top.TotalMS <= 0 || top.MeanMS <= 0 || top.Rows < 20 || !found {
 		t.Errorf("heaviest tenant = %+v", top)
 	}
 	if r.Others.Calls < 1 || r.Others.Rows < 1 {
