@@ -53,6 +53,7 @@ type settings struct {
 	pollOnly      bool             // TENANTRY_JOBS_POLL_ONLY=1: jobs poll instead of LISTEN (behind PgBouncer)
 	instances     int              // TENANTRY_INSTANCES, default 1: server instances sharing the plans' rates
 	tenantShare   int              // TENANTRY_TENANT_SHARE: any tenant's transactions at once per pool; default half the pool
+	tenantStmts   int              // TENANTRY_TENANT_STATEMENTS, default 128: recent tenants with statements prepared apart; 0 off
 	invalid       error            // the first malformed setting, reported by wire
 
 	// TENANTRY_METRICS_ADDR: a listener of its own for /metrics; unset: the
@@ -97,11 +98,21 @@ func (a *app) settings() settings {
 	s.purgeAfter = a.durationSetting(&s, "TENANTRY_PURGE_AFTER", registry.DefaultPurgeAfter)
 	s.instances = a.intSetting(&s, "TENANTRY_INSTANCES", 1, 1, 1000)
 	s.tenantShare = a.intSetting(&s, "TENANTRY_TENANT_SHARE", 0, 1, 1000)
+	s.tenantStmts = a.intSetting(&s, "TENANTRY_TENANT_STATEMENTS", tenantdb.DefaultTenantStatements, 0, 100000)
 	s.baseURL = a.getenv("TENANTRY_BASE_URL")
 	if s.baseURL == "" {
 		s.baseURL = defaultBaseURL(s.baseDomain, s.addr)
 	}
 	return s
+}
+
+// tenantStatements is TENANTRY_TENANT_STATEMENTS as
+// tenantdb.Config.TenantStatements, whose "off" is negative.
+func (s settings) tenantStatements() int {
+	if s.tenantStmts == 0 {
+		return -1
+	}
+	return s.tenantStmts
 }
 
 // intSetting reads the integer variable name, def when unset; a malformed
@@ -248,7 +259,8 @@ func (d *deps) gatedDB(pool *pgxpool.Pool, size int) *tenantdb.DB {
 		share = max(1, size/2)
 	}
 	gate := limits.NewGate(d.plans, &limits.GateConfig{Share: share})
-	return tenantdb.New(pool, &tenantdb.Config{DisableRoles: d.settings.disableRoles, Limiter: gate})
+	return tenantdb.New(pool, &tenantdb.Config{DisableRoles: d.settings.disableRoles, Limiter: gate,
+		TenantStatements: d.settings.tenantStatements()})
 }
 
 // newProvisioner returns a provisioner on pool configured by d's settings.

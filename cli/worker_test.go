@@ -70,6 +70,8 @@ func TestWorkerRefusesBadSettings(t *testing.T) {
 		{"TENANTRY_WORKERS", "0", "TENANTRY_WORKERS"},
 		{"TENANTRY_WORKERS", "many", "whole number"},
 		{"TENANTRY_SPARES", "-1", "TENANTRY_SPARES"},
+		{"TENANTRY_TENANT_STATEMENTS", "-1", "TENANTRY_TENANT_STATEMENTS"},
+		{"TENANTRY_TENANT_STATEMENTS", "all", "TENANTRY_TENANT_STATEMENTS"},
 		{"TENANTRY_SMTP_URL", "http://mail.example.com", "TENANTRY_SMTP_URL"},
 	} {
 		t.Run(c.name+"="+c.value, func(t *testing.T) {

@@ -245,7 +245,10 @@ func (p *Provisioner) makeSchema(ctx context.Context, tx pgx.Tx, d *draft, role 
 	}
 	res, err := p.cfg.TenantMigrations.Apply(ctx, tx, d.schema, nil)
 	d.version = res.To
-	return err
+	if err != nil {
+		return err
+	}
+	return analyzeSchema(ctx, tx, d.schema)
 }
 
 // insertTenantSQL registers a tenant and, in the same statement, records

@@ -188,6 +188,9 @@ func (p *Provisioner) makeSpare(ctx context.Context, tx pgx.Tx, name string) err
 	if err != nil {
 		return err
 	}
+	if err := analyzeSchema(ctx, tx, name); err != nil {
+		return err
+	}
 	fn, err := capturingFunction(ctx, tx, name)
 	if err != nil {
 		return err

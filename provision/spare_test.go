@@ -136,6 +136,7 @@ func TestCreateTakesASpareThenGoesCold(t *testing.T) {
 			for _, ten := range []*tenantry.Tenant{warm, cold} {
 				assertTables(t, env, ten.SchemaName, "items", "tenantry_migrations", "users")
 				assertSchemaState(t, env, ten.SchemaName, env.Sets.Tenant.Latest())
+				assertAnalyzed(t, env, ten.SchemaName)
 				assertWorks(t, s, ten)
 			}
 			if names := spareNames(t, s.p); len(names) != 0 {
@@ -143,6 +144,23 @@ func TestCreateTakesASpareThenGoesCold(t *testing.T) {
 			}
 			assertNoSpareState(t, env, "_tenantry_spare_1")
 		})
+	}
+}
+
+// assertAnalyzed fails t unless every table of schema has the planner's
+// statistics: a table never analyzed has reltuples -1, and is planned as if
+// it held ten pages of rows.
+func assertAnalyzed(t *testing.T, env *tenanttest.Env, schema string) {
+	t.Helper()
+	var never []string
+	err := env.Pool.QueryRow(context.Background(), `SELECT coalesce(array_agg(relname::text ORDER BY relname), '{}')
+		FROM pg_class WHERE relnamespace = $1::regnamespace AND relkind = 'r' AND reltuples < 0`,
+		schema).Scan(&never)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(never) > 0 {
+		t.Errorf("tables of %s never analyzed: %v", schema, never)
 	}
 }
 

@@ -50,6 +50,9 @@ func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (e
 	args := db.bindArgs(t, timeout)
 	full.Queue(enterAndBind(db.bindQuery(timeout), len(args)+1), append(args, t.ID)...).
 		Exec(func(pgconn.CommandTag) error { begun = true; return nil })
+	if tag := db.statementTag(t); tag != "" {
+		b = tagged(b, tag)
+	}
 	full.QueuedQueries = append(full.QueuedQueries, b.QueuedQueries...)
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
@@ -63,7 +66,8 @@ func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (e
 		// the tenant's tables do not resolve. Run the batch in a bound
 		// transaction on the same connection instead: that prepares and
 		// caches its statements, so the next pipeline here takes one trip.
-		return db.inTenant(ctx, conn, t, timeout, func(tx *Tx) error { return tx.SendBatch(ctx, requeue(b)).Close() })
+		// The texts are b's as sent, with their tag already.
+		return db.inTenant(ctx, conn, t, timeout, func(tx *Tx) error { return tx.Tx.SendBatch(ctx, requeue(b)).Close() })
 	}
 	if err != nil {
 		// The Sync rolled the transaction back. A connection left busy or

@@ -27,6 +27,16 @@ type Config struct {
 	// Pipeline) before it takes a connection from the pool, and gives its
 	// statement timeout. Default nil: no limits.
 	Limiter Limiter
+	// TenantStatements is how many of the tenants active most recently
+	// have their statements prepared apart from other tenants' on each
+	// connection, so that PostgreSQL keeps their plans rather than planning
+	// again whenever a connection passes from one tenant to another (see
+	// statements.go). Each such tenant holds up to one prepared statement
+	// per query text on each connection it has used, within pgx's statement
+	// cache (statement_cache_capacity in the connection URL, default 512):
+	// keep TenantStatements times the query texts a tenant uses within it.
+	// Default DefaultTenantStatements; a negative value turns it off.
+	TenantStatements int
 }
 
 // Limiter bounds one tenant's use of the database (limits.Gate is one).
@@ -46,6 +56,7 @@ type DB struct {
 	pool    *pgxpool.Pool
 	roles   bool
 	limiter Limiter
+	recent  *recentTenants // nil when Config.TenantStatements is negative
 }
 
 // New returns a DB over pool.
@@ -53,7 +64,11 @@ func New(pool *pgxpool.Pool, cfg *Config) *DB {
 	if cfg == nil {
 		cfg = &Config{}
 	}
-	return &DB{pool: pool, roles: !cfg.DisableRoles, limiter: cfg.Limiter}
+	n := cfg.TenantStatements
+	if n == 0 {
+		n = DefaultTenantStatements
+	}
+	return &DB{pool: pool, roles: !cfg.DisableRoles, limiter: cfg.Limiter, recent: newRecentTenants(n)}
 }
 
 // RolesEnabled reports whether transactions enter the tenant's own role.
@@ -61,10 +76,13 @@ func (db *DB) RolesEnabled() bool { return db.roles }
 
 // Tx is a transaction bound to one tenant. Unqualified names resolve to the
 // tenant's schema first, then public. Use it only inside the callback that
-// received it.
+// received it. Its Exec, Query, QueryRow and SendBatch prepare the tenant's
+// statements apart from other tenants' when Config.TenantStatements says so;
+// those of the embedded pgx.Tx, and of savepoints, share them.
 type Tx struct {
 	pgx.Tx
 	Tenant *tenantry.Tenant
+	tag    string // prefix of the tenant's statement texts; "" for shared ones
 }
 
 // rollbackTimeout bounds the rollback issued after a failure, which runs even
@@ -130,7 +148,7 @@ func (db *DB) inTenant(ctx context.Context, on beginner, t *tenantry.Tenant, tim
 			rollback(ctx, ptx)
 		}
 	}()
-	if err := fn(&Tx{Tx: ptx, Tenant: t}); err != nil {
+	if err := fn(&Tx{Tx: ptx, Tenant: t, tag: db.statementTag(t)}); err != nil {
 		return err
 	}
 	if err := ptx.Commit(ctx); err != nil {
