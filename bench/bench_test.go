@@ -48,7 +48,7 @@ func TestProvisionTimesEveryTenant(t *testing.T) {
 		t.Fatalf("Provision: %v", err)
 	}
 	t.Log("\n" + out.String())
-	if res.Cold.N != 2 || res.Spare.N != 2 || res.WithAdmin.N != adminRuns || res.RawDDL.N != min(2, rawRuns) ||
+	if res.Cold.N != 2 || res.Spare.N != 2 || res.WithAdmin.N != adminRuns || res.RawDDL.N != 2 ||
 		res.Hash.N != adminRuns || res.Spares != 3 {
 		t.Errorf("counts: cold %d, spare %d, admin %d, raw %d, hash %d, spares made %d",
 			res.Cold.N, res.Spare.N, res.WithAdmin.N, res.RawDDL.N, res.Hash.N, res.Spares)

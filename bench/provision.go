@@ -20,9 +20,6 @@ const DefaultTenants = 20
 // apart from the others because the argon2id hash dominates them.
 const adminRuns = 3
 
-// rawRuns is the number of times the tenant set's raw DDL is timed.
-const rawRuns = 5
-
 // ProvisionTarget is docs/design.md's target for the median cold provisioning.
 const ProvisionTarget = 250 * time.Millisecond
 
@@ -105,9 +102,9 @@ func (s *session) measureProvision(ctx context.Context, set *migrate.Set, tenant
 }
 
 // timeBoth provisions tenants 1..n one at a time, each cold then from a
-// spare, with a raw DDL run after every n/rawRuns of them.
+// spare, then times the raw DDL once: the cold creates and the raw DDL,
+// compared median against median, get as many runs each, taken in turns.
 func timeBoth(ctx context.Context, cold *provision.Provisioner, spare *spareRun, pool *pgxpool.Pool, set *migrate.Set, n int, res *ProvisionResult) error {
-	every := max(n/rawRuns, 1)
 	var cs, ss, rs []time.Duration
 	for i := 1; i <= n; i++ {
 		d, err := timeCreate(ctx, cold, i, false)
@@ -119,12 +116,10 @@ func timeBoth(ctx context.Context, cold *provision.Provisioner, spare *spareRun,
 			return err
 		}
 		ss = append(ss, d)
-		if i%every == 0 && len(rs) < rawRuns {
-			if d, err = timeRawDDL(ctx, pool, set, i); err != nil {
-				return err
-			}
-			rs = append(rs, d)
+		if d, err = timeRawDDL(ctx, pool, set, i); err != nil {
+			return err
 		}
+		rs = append(rs, d)
 	}
 	res.Cold, res.Spare, res.RawDDL = summarize(cs), summarize(ss), summarize(rs)
 	return nil
