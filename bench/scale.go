@@ -129,6 +129,7 @@ func (s *session) measureScale(ctx context.Context, opts ScaleOptions, res *Scal
 			return err
 		}
 		res.Build = append(res.Build, build)
+		s.maintainCatalogs(ctx)
 		s.checkpoint(ctx)
 		if current, err = changedSet(base, k+1); err != nil {
 			return err
