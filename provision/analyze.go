@@ -10,8 +10,8 @@ import (
 	"github.com/tenantry/tenantry/internal/sqlquote"
 )
 
-// schemaTablesSQL lists the tables of schema $1 that ANALYZE takes (plain,
-// partitioned and materialized views), through pg_depend's index.
+// schemaTablesSQL lists the tables of schema $1 that ANALYZE takes (plain and
+// partitioned tables, materialized views), through pg_depend's index.
 const schemaTablesSQL = `SELECT c.relname::text FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
 	WHERE ` + inSchema + ` AND d.classid = 'pg_class'::regclass AND d.deptype = 'n'
 	AND c.relkind IN ('r', 'p', 'm')
