@@ -95,7 +95,7 @@ func (a *app) benchFleetCommand(cfg *benchRun) *cobra.Command {
 	var sweep []int
 	cmd := &cobra.Command{
 		Use:   "fleet [--schemas 1000] [--parallel 4] [--sweep 1,2,4,8]",
-		Short: "Fleet migration throughput across N schemas (target >= 200 schemas/s; no-op < 1 s at 10,000)",
+		Short: "Fleet migration throughput across N schemas (target >= 250 schemas/s; no-op < 1 s at 10,000)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, p := range sweep {
 				if p < 1 || p > 256 {
