@@ -50,10 +50,8 @@ func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (e
 	args := db.bindArgs(t, timeout)
 	full.Queue(enterAndBind(db.bindQuery(timeout), len(args)+1), append(args, t.ID)...).
 		Exec(func(pgconn.CommandTag) error { begun = true; return nil })
-	if tag := db.statementTag(t); tag != "" {
-		b = tagged(b, tag)
-	}
-	full.QueuedQueries = append(full.QueuedQueries, b.QueuedQueries...)
+	tag := db.statementTag(t)
+	full.QueuedQueries = append(full.QueuedQueries, tagged(b, tag).QueuedQueries...)
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("pipeline for tenant %s: %w", t.Slug, err)
@@ -66,8 +64,7 @@ func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (e
 		// the tenant's tables do not resolve. Run the batch in a bound
 		// transaction on the same connection instead: that prepares and
 		// caches its statements, so the next pipeline here takes one trip.
-		// The texts are b's as sent, with their tag already.
-		return db.inTenant(ctx, conn, t, timeout, func(tx *Tx) error { return tx.Tx.SendBatch(ctx, requeue(b)).Close() })
+		return db.inTenant(ctx, conn, t, timeout, tag, func(tx *Tx) error { return tx.SendBatch(ctx, b).Close() })
 	}
 	if err != nil {
 		// The Sync rolled the transaction back. A connection left busy or
@@ -118,14 +115,4 @@ func (db *DB) bindArgs(t *tenantry.Tenant, timeout time.Duration) []any {
 		args = append(args, t.RoleName)
 	}
 	return args
-}
-
-// requeue copies b's queries with their callbacks but without what pgx
-// recorded of them during a failed send (their statement descriptions).
-func requeue(b *pgx.Batch) *pgx.Batch {
-	nb := &pgx.Batch{}
-	for _, qq := range b.QueuedQueries {
-		nb.Queue(qq.SQL, qq.Arguments...).Fn = qq.Fn
-	}
-	return nb
 }

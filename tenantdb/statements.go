@@ -82,7 +82,9 @@ func (db *DB) statementTag(t *tenantry.Tenant) string {
 }
 
 // tagged returns b's queries with their callbacks, each query's text
-// prefixed with tag.
+// prefixed with tag, and without what pgx recorded of them during a send
+// (their statement descriptions): b itself is left as it was, and may be
+// sent again after a failed send.
 func tagged(b *pgx.Batch, tag string) *pgx.Batch {
 	nb := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries))}
 	for _, qq := range b.QueuedQueries {
@@ -110,8 +112,5 @@ func (tx *Tx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 // SendBatch is pgx.Tx's SendBatch with the tenant's statement texts; b
 // itself is left as it was.
 func (tx *Tx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
-	if tx.tag == "" {
-		return tx.Tx.SendBatch(ctx, b)
-	}
 	return tx.Tx.SendBatch(ctx, tagged(b, tx.tag))
 }

@@ -110,7 +110,7 @@ func (db *DB) InTenant(ctx context.Context, t *tenantry.Tenant, fn func(tx *Tx) 
 		return err
 	}
 	defer done()
-	return db.inTenant(ctx, db.pool, t, timeout, fn)
+	return db.inTenant(ctx, db.pool, t, timeout, db.statementTag(t), fn)
 }
 
 // admit passes t's transaction through the Limiter, if any.
@@ -130,7 +130,7 @@ type beginner interface {
 	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
 }
 
-func (db *DB) inTenant(ctx context.Context, on beginner, t *tenantry.Tenant, timeout time.Duration, fn func(tx *Tx) error) (err error) {
+func (db *DB) inTenant(ctx context.Context, on beginner, t *tenantry.Tenant, timeout time.Duration, tag string, fn func(tx *Tx) error) (err error) {
 	begin, err := db.bindSQL(t, timeout)
 	if err != nil {
 		return err
@@ -148,7 +148,7 @@ func (db *DB) inTenant(ctx context.Context, on beginner, t *tenantry.Tenant, tim
 			rollback(ctx, ptx)
 		}
 	}()
-	if err := fn(&Tx{Tx: ptx, Tenant: t, tag: db.statementTag(t)}); err != nil {
+	if err := fn(&Tx{Tx: ptx, Tenant: t, tag: tag}); err != nil {
 		return err
 	}
 	if err := ptx.Commit(ctx); err != nil {
