@@ -27,6 +27,11 @@ import (
 // is for reads. The binding ends with the transaction, and the tenant is
 // entered first, and admitted by the Limiter, as with InTenant.
 //
+// The first time one of b's statement texts is pipelined on a pooled
+// connection, the batch runs instead in an interactive transaction bound
+// the same way (four round trips), which prepares its statements there;
+// later pipelines of them on that connection take one.
+//
 // The transaction is the implicit one of PostgreSQL's extended protocol:
 // every statement up to the Sync runs in one transaction, committed at the
 // Sync, or rolled back there when one failed (the server skips the rest).
@@ -51,20 +56,33 @@ func (db *DB) Pipeline(ctx context.Context, t *tenantry.Tenant, b *pgx.Batch) (e
 	full.Queue(enterAndBind(db.bindQuery(timeout), len(args)+1), append(args, t.ID)...).
 		Exec(func(pgconn.CommandTag) error { begun = true; return nil })
 	tag := db.statementTag(t)
-	full.QueuedQueries = append(full.QueuedQueries, tagged(b, tag).QueuedQueries...)
+	own := tagged(b, tag)
+	full.QueuedQueries = append(full.QueuedQueries, own.QueuedQueries...)
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("pipeline for tenant %s: %w", t.Slug, err)
 	}
 	defer conn.Release()
+	prepared := db.prepared(conn.Conn())
+	interactive := func() error {
+		// A bound transaction on the same connection prepares, and pgx
+		// caches, b's statements where they resolve, so that the next
+		// pipeline of them here takes one round trip.
+		err := db.inTenant(ctx, conn, t, timeout, tag, func(tx *Tx) error { return tx.SendBatch(ctx, b).Close() })
+		if err == nil {
+			prepared.addAll(own, db.prepareCap)
+		}
+		return err
+	}
+	if !prepared.hasAll(own) {
+		return interactive() // see prepared.go
+	}
 	err = conn.SendBatch(ctx, full).Close()
 	if err != nil && !begun && ctx.Err() == nil && pgerr.Code(err) != pgerr.TenantGone {
-		// Nothing ran: pgx prepares a statement it has not seen on this
-		// connection before sending the batch, outside any binding, where
-		// the tenant's tables do not resolve. Run the batch in a bound
-		// transaction on the same connection instead: that prepares and
-		// caches its statements, so the next pipeline here takes one trip.
-		return db.inTenant(ctx, conn, t, timeout, tag, func(tx *Tx) error { return tx.SendBatch(ctx, b).Close() })
+		// Nothing ran: pgx found a statement no longer in its cache and
+		// prepared it outside any binding, where the tenant's tables do
+		// not resolve.
+		return interactive()
 	}
 	if err != nil {
 		// The Sync rolled the transaction back. A connection left busy or

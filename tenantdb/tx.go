@@ -57,6 +57,10 @@ type DB struct {
 	roles   bool
 	limiter Limiter
 	recent  *recentTenants // nil when Config.TenantStatements is negative
+	// prepareCap is the capacity of the connections' statement (or
+	// description) cache when they prepare a batch's new statements before
+	// sending it, else 0 (see prepared.go).
+	prepareCap int
 }
 
 // New returns a DB over pool.
@@ -68,7 +72,15 @@ func New(pool *pgxpool.Pool, cfg *Config) *DB {
 	if n == 0 {
 		n = DefaultTenantStatements
 	}
-	return &DB{pool: pool, roles: !cfg.DisableRoles, limiter: cfg.Limiter, recent: newRecentTenants(n)}
+	db := &DB{pool: pool, roles: !cfg.DisableRoles, limiter: cfg.Limiter, recent: newRecentTenants(n)}
+	cc := pool.Config().ConnConfig
+	switch cc.DefaultQueryExecMode {
+	case pgx.QueryExecModeCacheStatement:
+		db.prepareCap = cc.StatementCacheCapacity
+	case pgx.QueryExecModeCacheDescribe:
+		db.prepareCap = cc.DescriptionCacheCapacity
+	}
+	return db
 }
 
 // RolesEnabled reports whether transactions enter the tenant's own role.
